@@ -1,0 +1,193 @@
+"""Logging CPD and reading it back: the service behind the officer's pages.
+
+A logged activity is an xAPI statement first; the ``cpd_activity`` row is its projection and is
+written in the same transaction. The rules an entry must meet live here, not in the form, so the
+web form, an import or the CLI all refuse the same things with the same messages.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session, selectinload
+
+from cpd_tracker import signals
+from cpd_tracker.compliance import HoursProgress, format_minutes, hours_progress
+from cpd_tracker.config import Settings
+from cpd_tracker.cycles import Cycle, annual_cycle
+from cpd_tracker.learners import roles_held
+from cpd_tracker.models import Activity, Learner, activity_role
+from cpd_tracker.projection import ActivityProjection
+from cpd_tracker.statements import (
+    ActivityLoggedBuilder,
+    LearnerIdentity,
+    LoggedActivity,
+    learner_agent,
+)
+from xapi import StatementConflict, StatementStore
+
+TITLE_MAX = 255
+REFLECTION_MAX = 10_000
+
+
+@dataclass(frozen=True)
+class ActivityEntry:
+    """What an officer enters to log a piece of CPD."""
+
+    title: str
+    activity_date: date
+    minutes: int
+    category: str
+    reflection: str | None = None
+    link: str | None = None
+    #: Identity of this submission: sending it twice logs the activity once.
+    submission_id: str = ""
+
+
+class ActivityRejected(ValueError):
+    """An entry breaks a rule. ``errors`` maps each field name to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+        self.errors = errors
+
+
+def check_entry(session: Session, settings: Settings, learner: Learner, entry: ActivityEntry,
+                *, today: date) -> dict[str, str]:
+    """Every rule the entry breaks, as ``{field: message}``; empty when it may be logged."""
+    errors: dict[str, str] = {}
+    if not entry.title.strip():
+        errors["title"] = "Give the activity a title."
+    elif len(entry.title) > TITLE_MAX:
+        errors["title"] = f"Keep the title to {TITLE_MAX} characters (it has {len(entry.title)})."
+    if entry.activity_date > today:
+        errors["activity_date"] = (f"{entry.activity_date:%-d %b %Y} is in the future; log CPD "
+                                   "once you have done it.")
+    elif learner.joined_on and entry.activity_date < learner.joined_on:
+        errors["activity_date"] = (f"{entry.activity_date:%-d %b %Y} is before you joined "
+                                   f"({learner.joined_on:%-d %b %Y}).")
+    if entry.minutes <= 0:
+        errors["duration"] = "The duration must be more than zero."
+    elif "activity_date" not in errors:
+        already = _minutes_on(session, learner, entry.activity_date)
+        limit = settings.max_minutes_per_day
+        if already + entry.minutes > limit:
+            errors["duration"] = (
+                f"That makes {format_minutes(already + entry.minutes)} on "
+                f"{entry.activity_date:%-d %b %Y}, more than {format_minutes(limit)} in one day"
+                + (f" ({format_minutes(already)} is already logged that day)." if already else ".")
+            )
+    codes = [code for code, _ in settings.categories]
+    if entry.category not in codes:
+        errors["category"] = (f"{entry.category!r} is not a CPD category; choose one of: "
+                              + ", ".join(codes) + ".")
+    if entry.reflection and len(entry.reflection) > REFLECTION_MAX:
+        errors["reflection"] = f"Keep the reflection to {REFLECTION_MAX:,} characters."
+    if entry.link and not entry.link.startswith(("https://", "http://")):
+        errors["link"] = "A link must start with https:// or http://."
+    return errors
+
+
+def log_activity(session: Session, settings: Settings, learner: Learner, entry: ActivityEntry,
+                 *, today: date) -> Activity:
+    """Check, store as a statement, project, commit; or raise :class:`ActivityRejected`.
+
+    The statement and its ``cpd_activity`` row commit together or not at all. The same
+    ``submission_id`` sent again returns the activity already logged.
+    """
+    builder = ActivityLoggedBuilder(settings)
+    submission_id = entry.submission_id or str(uuid.uuid4())
+    already = session.scalar(sa.select(Activity).where(
+        Activity.statement_id == str(builder.statement_id(learner.reference, submission_id))
+    ))
+    if already is not None:
+        return already
+    errors = check_entry(session, settings, learner, entry, today=today)
+    if errors:
+        raise ActivityRejected(errors)
+    statement = builder.build(
+        _identity(learner),
+        LoggedActivity(
+            submission_id=submission_id,
+            title=entry.title.strip(),
+            activity_date=entry.activity_date,
+            minutes=entry.minutes,
+            category=entry.category,
+            role_codes=tuple(role.code for role in roles_held(learner, entry.activity_date)),
+            reflection=(entry.reflection or "").strip() or None,
+            link=entry.link or None,
+        ),
+    )
+    store = StatementStore(session, listeners=[ActivityProjection(settings)])
+    try:
+        stored = store.add(statement, authority=learner_agent(settings, _identity(learner)))
+        session.commit()
+    except StatementConflict:
+        session.rollback()
+        raise ActivityRejected({"form": "This form was already sent with different details. "
+                                        "Open the form again to log another activity."}) from None
+    except Exception:
+        session.rollback()
+        raise
+    activity = session.scalars(
+        sa.select(Activity).where(Activity.statement_id == stored["id"])
+    ).one()
+    signals.activity_logged.send(current_app._get_current_object(), learner=learner,
+                                 activity=activity, statement=stored)
+    return activity
+
+
+@dataclass(frozen=True)
+class CycleRecord:
+    """An officer's current cycle: the activities in it and progress for each role held."""
+
+    cycle: Cycle
+    activities: list[Activity]
+    progress: list[HoursProgress]
+
+
+def cycle_record(session: Session, settings: Settings, learner: Learner, *,
+                 today: date) -> CycleRecord:
+    """What My CPD shows: this cycle's activities and each role's progress (three queries)."""
+    cycle = annual_cycle(today, settings.cycle_start)
+    activities = list(session.scalars(
+        sa.select(Activity)
+        .where(Activity.learner_id == learner.id,
+               Activity.activity_date.between(cycle.start, cycle.end))
+        .options(selectinload(Activity.roles))
+        .order_by(Activity.activity_date.desc(), Activity.id.desc())
+    ))
+    totals = _minutes_by_role(session, learner, cycle)
+    progress = [
+        hours_progress(role.name, cycle, totals.get(role.id, 0), role.annual_target_minutes)
+        for role in roles_held(learner, today)
+    ]
+    return CycleRecord(cycle, activities, progress)
+
+
+def _minutes_by_role(session: Session, learner: Learner, cycle: Cycle) -> dict[int, int]:
+    rows = session.execute(
+        sa.select(activity_role.c.role_id, sa.func.sum(Activity.minutes))
+        .join(activity_role, activity_role.c.activity_id == Activity.id)
+        .where(Activity.learner_id == learner.id,
+               Activity.activity_date.between(cycle.start, cycle.end))
+        .group_by(activity_role.c.role_id)
+    )
+    return {role_id: int(total) for role_id, total in rows}
+
+
+def _minutes_on(session: Session, learner: Learner, day: date) -> int:
+    total: Any = session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Activity.minutes), 0))
+        .where(Activity.learner_id == learner.id, Activity.activity_date == day)
+    )
+    return int(total)
+
+
+def _identity(learner: Learner) -> LearnerIdentity:
+    return LearnerIdentity(reference=learner.reference, name=learner.name, email=learner.email)

@@ -1,0 +1,124 @@
+"""The library's own tables (prefix ``cpd_``), on a metadata of their own.
+
+The models do not hang off the host's ``db.Model``: the library owns these tables and their
+migrations, so the host's ``db.create_all()`` and autogenerate leave them alone. They are used
+through the host's ``db.session``, so one transaction spans host and library writes.
+
+``cpd_activity`` is a read model derived from xAPI statements (see :mod:`cpd_tracker.projection`);
+the statement store is the record.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from xapi.models import NAMING_CONVENTION, UTCDateTime
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class Learner(Base):
+    """A person who keeps CPD: the library's copy of what it needs from the host's user."""
+
+    __tablename__ = "cpd_learner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The host's user reference (no foreign key into the host's tables).
+    reference: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    email: Mapped[str | None] = mapped_column(sa.String(320))
+    org_unit: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    line_manager_reference: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    fte: Mapped[Decimal] = mapped_column(sa.Numeric(4, 3), default=Decimal("1.000"))
+    joined_on: Mapped[date | None] = mapped_column(sa.Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now, onupdate=_now)
+
+    roles: Mapped[list[LearnerRole]] = relationship(
+        back_populates="learner", order_by="LearnerRole.started_on"
+    )
+
+
+class Role(Base):
+    """A role whose holders must keep CPD, with its annual hours target."""
+
+    __tablename__ = "cpd_role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    annual_target_minutes: Mapped[int] = mapped_column(sa.Integer)
+
+    __table_args__ = (
+        sa.CheckConstraint("annual_target_minutes >= 0", name="target_not_negative"),
+    )
+
+
+class LearnerRole(Base):
+    """A learner holding a role from ``started_on`` until ``ended_on`` (inclusive, or still)."""
+
+    __tablename__ = "cpd_learner_role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(sa.ForeignKey("cpd_learner.id"), index=True)
+    role_id: Mapped[int] = mapped_column(sa.ForeignKey("cpd_role.id"), index=True)
+    started_on: Mapped[date] = mapped_column(sa.Date)
+    ended_on: Mapped[date | None] = mapped_column(sa.Date)
+
+    learner: Mapped[Learner] = relationship(back_populates="roles")
+    role: Mapped[Role] = relationship(lazy="joined")
+
+    __table_args__ = (
+        sa.UniqueConstraint("learner_id", "role_id", "started_on",
+                            name="uq_cpd_learner_role_period"),
+    )
+
+    def held_on(self, day: date) -> bool:
+        return self.started_on <= day and (self.ended_on is None or day <= self.ended_on)
+
+
+activity_role = sa.Table(
+    "cpd_activity_role",
+    metadata,
+    sa.Column("activity_id", sa.ForeignKey("cpd_activity.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("role_id", sa.ForeignKey("cpd_role.id"), primary_key=True, index=True),
+)
+
+
+class Activity(Base):
+    """One piece of CPD as it currently stands: the projection of a non-voided statement."""
+
+    __tablename__ = "cpd_activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    learner_id: Mapped[int] = mapped_column(sa.ForeignKey("cpd_learner.id"))
+    activity_date: Mapped[date] = mapped_column(sa.Date)
+    minutes: Mapped[int] = mapped_column(sa.Integer)
+    title: Mapped[str] = mapped_column(sa.String(255))
+    category: Mapped[str] = mapped_column(sa.String(64))
+    reflection: Mapped[str | None] = mapped_column(sa.Text)
+    link: Mapped[str | None] = mapped_column(sa.String(2048))
+    verification: Mapped[str] = mapped_column(sa.String(32), default="self-declared")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    learner: Mapped[Learner] = relationship()
+    roles: Mapped[list[Role]] = relationship(secondary=activity_role, order_by=Role.code)
+
+    __table_args__ = (
+        sa.Index("ix_cpd_activity_learner_date", "learner_id", "activity_date"),
+        sa.CheckConstraint("minutes > 0", name="minutes_positive"),
+    )

@@ -1,0 +1,136 @@
+"""Builders of the xAPI statements cpd-tracker emits, one small class per kind of statement.
+
+Each builder is registered under a stable key and turns domain facts into a statement built with
+``tincan``. Statement ids are UUID5s of the source event's identity, so sending the same event
+twice yields the same id (a no-op in the store), never a duplicate. Golden files in
+``tests/fixtures/statements/`` pin what each builder emits.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, ClassVar
+
+import tincan
+
+from cpd_tracker import vocabulary
+from cpd_tracker.config import Settings
+
+
+@dataclass(frozen=True)
+class LearnerIdentity:
+    """Who a statement is about, as the host knows them."""
+
+    reference: str
+    name: str
+    email: str | None = None
+
+
+def learner_agent(settings: Settings, learner: LearnerIdentity) -> dict[str, Any]:
+    """The learner as an xAPI agent: an LMS ``account`` by default, not an email address."""
+    return json.loads(_tincan_agent(settings, learner).to_json())
+
+
+def _tincan_agent(settings: Settings, learner: LearnerIdentity) -> tincan.Agent:
+    if settings.actor_identity == "mbox":
+        if not learner.email:
+            raise ValueError(f"learner {learner.reference} has no email address, which "
+                             "CPD_ACTOR_IDENTITY='mbox' needs")
+        return tincan.Agent(name=learner.name, mbox=f"mailto:{learner.email}")
+    return tincan.Agent(
+        name=learner.name,
+        account=tincan.AgentAccount(home_page=settings.lms_home_page, name=learner.reference),
+    )
+
+
+def account_reference(settings: Settings, agent: dict[str, Any]) -> str | None:
+    """The host's user reference in an agent we issued, or ``None`` if it is someone else's."""
+    account = agent.get("account")
+    if account and account.get("homePage") == settings.lms_home_page:
+        return account.get("name")
+    return None
+
+
+def deterministic_id(settings: Settings, *parts: str) -> uuid.UUID:
+    """A UUID5 of an event's identity within this force's namespace."""
+    return uuid.uuid5(settings.statement_namespace, "\x1f".join(parts))
+
+
+@dataclass(frozen=True)
+class LoggedActivity:
+    """The facts of one logged piece of CPD, as the officer entered them."""
+
+    submission_id: str
+    title: str
+    activity_date: date
+    minutes: int
+    category: str
+    role_codes: tuple[str, ...]
+    reflection: str | None = None
+    link: str | None = None
+
+
+class StatementBuilder:
+    """Base of all builders: a stable ``key`` and ``build`` returning statement JSON."""
+
+    key: ClassVar[str]
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def _to_dict(self, statement: tincan.Statement) -> dict[str, Any]:
+        return json.loads(statement.to_json("1.0.3"))
+
+
+class ActivityLoggedBuilder(StatementBuilder):
+    """``<officer> logged CPD <activity>``: an officer records CPD they did."""
+
+    key = "cpd.activity.logged"
+
+    def statement_id(self, reference: str, submission_id: str) -> uuid.UUID:
+        """The id a submission's statement gets, whoever builds it and however often."""
+        return deterministic_id(self.settings, self.key, reference, submission_id)
+
+    def build(self, learner: LearnerIdentity, activity: LoggedActivity) -> dict[str, Any]:
+        statement_id = self.statement_id(learner.reference, activity.submission_id)
+        occurred = datetime.combine(activity.activity_date, time(12, 0),
+                                    tzinfo=self.settings.timezone)
+        definition = tincan.ActivityDefinition(
+            name=tincan.LanguageMap({"en-GB": activity.title}),
+            type=vocabulary.ACTIVITY_TYPE_CPD,
+        )
+        if activity.link:
+            definition.more_info = activity.link
+        result = tincan.Result(duration=timedelta(minutes=activity.minutes))
+        if activity.reflection:
+            result.response = activity.reflection
+        statement = tincan.Statement(
+            id=statement_id,
+            actor=_tincan_agent(self.settings, learner),
+            verb=tincan.Verb(id=vocabulary.VERB_LOGGED,
+                             display=tincan.LanguageMap(vocabulary.VERB_LOGGED_DISPLAY)),
+            object=tincan.Activity(
+                id=f"{self.settings.lms_home_page.rstrip('/')}/cpd/activities/{statement_id}",
+                definition=definition,
+            ),
+            result=result,
+            context=tincan.Context(
+                language="en-GB",
+                extensions=tincan.Extensions({
+                    vocabulary.EXT_CATEGORY: activity.category,
+                    vocabulary.EXT_ROLES: list(activity.role_codes),
+                    vocabulary.EXT_ACTIVITY_DATE: activity.activity_date.isoformat(),
+                }),
+            ),
+            timestamp=occurred,
+        )
+        return self._to_dict(statement)
+
+
+#: Every builder by its stable key.
+BUILDERS: dict[str, type[StatementBuilder]] = {
+    builder.key: builder for builder in (ActivityLoggedBuilder,)
+}

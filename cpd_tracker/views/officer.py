@@ -1,0 +1,44 @@
+"""An officer's own pages: My CPD and logging an activity. Thin: parse, authorise, call, render."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from werkzeug import Response
+
+from cpd_tracker import activities
+from cpd_tracker.compliance import format_minutes
+from cpd_tracker.forms import ActivityForm
+from cpd_tracker.permissions import LOG_OWN_CPD, VIEW_OWN_CPD
+from cpd_tracker.views.auth import signed_in_learner
+
+
+def register(blueprint: Blueprint) -> None:
+    blueprint.add_url_rule("/", "my_cpd", my_cpd)
+    blueprint.add_url_rule("/activities/new", "log_activity", log_activity,
+                           methods=["GET", "POST"])
+
+
+def my_cpd() -> str:
+    """This cycle at a glance: progress for each role held, and the activities logged."""
+    state, _user, learner = signed_in_learner(VIEW_OWN_CPD)
+    record = activities.cycle_record(state.session, state.settings, learner, today=state.today())
+    return render_template("cpd_tracker/my_cpd.html", learner=learner, record=record,
+                           category_label=state.settings.category_label)
+
+
+def log_activity() -> Response | tuple[str, int]:
+    """The form to log a piece of CPD; nothing is written unless every rule is met."""
+    state, _user, learner = signed_in_learner(LOG_OWN_CPD)
+    form = ActivityForm(categories=state.settings.categories, today=state.today())
+    if form.validate_on_submit():
+        try:
+            activity = activities.log_activity(state.session, state.settings, learner,
+                                               form.entry(), today=state.today())
+        except activities.ActivityRejected as rejected:
+            form.show_errors(rejected.errors)
+        else:
+            flash(f"Logged “{activity.title}” ({format_minutes(activity.minutes)}).",
+                  "cpd-success")
+            return redirect(url_for(".my_cpd"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("cpd_tracker/log_activity.html", form=form, learner=learner), status
