@@ -33,7 +33,12 @@ def target_metadata() -> list[sa.MetaData]:
 
 
 def is_library_table(name: str | None) -> bool:
-    return bool(name) and (name == VERSION_TABLE or name.startswith(TABLE_PREFIXES))
+    """Whether a table belongs to cpd-tracker (its version table included)."""
+    return bool(name) and name.startswith(TABLE_PREFIXES)
+
+
+def _table_name(obj: Any, name: str | None, type_: str) -> str | None:
+    return name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
@@ -43,14 +48,14 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool,
     Pass it to ``context.configure(include_object=include_object)`` so the host's autogenerate
     neither drops our tables nor copies them into the host's chain.
     """
-    table_name = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
-    return not is_library_table(table_name)
+    return not is_library_table(_table_name(obj, name, type_))
 
 
 def include_only_library_objects(obj: Any, name: str | None, type_: str, reflected: bool,
                                  compare_to: Any) -> bool:
-    """The opposite hook, for our own env.py: look at nothing but cpd-tracker's tables."""
-    return not include_object(obj, name, type_, reflected, compare_to)
+    """The opposite hook, for our own env.py: only cpd-tracker's model tables."""
+    table_name = _table_name(obj, name, type_)
+    return is_library_table(table_name) and table_name != VERSION_TABLE
 
 
 def alembic_config(connection: sa.Connection) -> Config:

@@ -13,7 +13,7 @@ from typing import Any
 import click
 from flask import Flask, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
+from flask_wtf import CSRFProtect, FlaskForm
 from werkzeug import Response
 
 from cpd_tracker import CPDTracker
@@ -40,6 +40,7 @@ def create_app(database: str | None = None, config: dict[str, Any] | None = None
     )
     app.config.update(config or {})
     db.init_app(app)
+    CSRFProtect(app)
     login_manager = LoginManager(app)
     login_manager.login_view = "sign_in"
     login_manager.login_message = "Sign in to see your CPD."

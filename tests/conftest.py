@@ -1,0 +1,95 @@
+"""Fixtures: a real database (SQLite, or PostgreSQL when CPD_TEST_DATABASE_URL says so), the
+library's migrations run on it once, and a host app embedding the library for each test.
+
+PostgreSQL runs get a database of their own, created for the run and dropped after it, so the
+suite never touches what else lives on the server.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
+
+from cpd_tracker import migration
+from cpd_tracker.demo import create_app
+from cpd_tracker.demo.models import db
+
+DATABASE_ENV = "CPD_TEST_DATABASE_URL"
+OUTPUT = Path(os.environ.get("CPD_TEST_OUTPUT", Path(__file__).resolve().parent.parent
+                             / "test-output"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of an empty database for this run."""
+    server_url = os.environ.get(DATABASE_ENV)
+    if not server_url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'cpd.sqlite'}"
+        return
+    url = make_url(server_url)
+    if url.get_backend_name() != "postgresql":
+        raise pytest.UsageError(f"{DATABASE_ENV} must be a PostgreSQL URL, got {server_url}")
+    name = f"cpd_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_url(database_url: str) -> str:
+    """The test database with the library's migrations applied (once per run)."""
+    engine = sa.create_engine(database_url)
+    migration.upgrade(engine)
+    engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def app(migrated_url: str) -> Iterator[Flask]:
+    """The demo force LMS (a real host app) on the test database, emptied after each test."""
+    app = create_app(migrated_url, config={"TESTING": True})
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        empty_tables(db.engine)
+        db.engine.dispose()
+
+
+def empty_tables(engine: sa.Engine) -> None:
+    """Delete every row of the library's and the demo's tables, children first."""
+    metadata = sa.MetaData()
+    metadata.reflect(engine)
+    with engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            if table.name != migration.VERSION_TABLE:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def output_dir(request: pytest.FixtureRequest) -> Path:
+    """A folder for what a test leaves behind to look at (screenshots), per test."""
+    folder = OUTPUT / re.sub(r"[^\w.-]+", "_", request.node.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

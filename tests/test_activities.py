@@ -1,0 +1,93 @@
+"""Logging CPD through the service: statement and projection land together or not at all."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from cpd_tracker import get_state, vocabulary
+from cpd_tracker.activities import ActivityEntry, ActivityRejected, cycle_record, log_activity
+from cpd_tracker.demo.models import db
+from cpd_tracker.models import Activity, Learner
+from cpd_tracker.projection import ActivityProjection
+from tests.factories import counts, logged, officer, today
+from xapi import StatementStore
+
+
+def test_activity_is_a_statement_and_its_projection(app: Flask) -> None:
+    learner = officer(app)
+    activity = logged(app, learner, title="Debrief workshop", minutes=150, days_ago=3,
+                      reflection="Better questions.", link="https://example.org/debrief")
+    with app.app_context():
+        statement = StatementStore(db.session).get(activity.statement_id)
+        row = db.session.get(Activity, activity.id)
+        assert statement is not None
+        assert statement["verb"]["id"] == vocabulary.VERB_LOGGED
+        assert statement["actor"]["account"]["name"] == "pshah"
+        assert statement["authority"]["account"]["name"] == "pshah"
+        assert (row.title, row.minutes, row.category) == ("Debrief workshop", 150, "formal")
+        assert row.activity_date == today(app) - timedelta(days=3)
+        assert row.reflection == "Better questions."
+        assert row.link == "https://example.org/debrief"
+        assert [role.code for role in row.roles] == ["intelligence-officer"]
+
+
+def test_statement_is_not_kept_when_its_projection_fails(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    learner = officer(app)
+
+    def broken(self: ActivityProjection, session: object, statement: object) -> None:
+        raise RuntimeError("projection failed half-way")
+
+    monkeypatch.setattr(ActivityProjection, "statement_stored", broken)
+    with pytest.raises(RuntimeError, match="half-way"):
+        logged(app, learner)
+    assert counts(app) == (0, 0)
+
+
+def test_rules_are_enforced_by_the_service_not_only_the_form(app: Flask) -> None:
+    learner = officer(app, joined_days_ago=10)
+    with app.app_context():
+        state = get_state(app)
+        attached = db.session.get(Learner, learner.id)
+        entry = ActivityEntry(title="", activity_date=today(app) - timedelta(days=11),
+                              minutes=0, category="nonsense", link="ftp://x")
+        with pytest.raises(ActivityRejected) as rejected:
+            log_activity(db.session, state.settings, attached, entry, today=today(app))
+    assert set(rejected.value.errors) == {"title", "activity_date", "duration", "category",
+                                          "link"}
+    assert counts(app) == (0, 0)
+
+
+def test_activity_counts_only_for_roles_held_on_its_date(app: Flask) -> None:
+    learner = officer(app, roles=(("intelligence-analyst", "Intelligence Analyst", 20),))
+    with app.app_context():
+        from cpd_tracker.learners import assign_role, define_role
+
+        define_role(db.session, "intelligence-officer", "Intelligence Officer", 20)
+        attached = db.session.get(Learner, learner.id)
+        assign_role(db.session, attached, "intelligence-officer",
+                    started_on=today(app) - timedelta(days=5))
+        db.session.commit()
+    before = logged(app, learner, title="Before promotion", days_ago=10)
+    after = logged(app, learner, title="After promotion", days_ago=1)
+    with app.app_context():
+        roles = {a.title: sorted(r.code for r in a.roles)
+                 for a in db.session.scalars(sa.select(Activity))}
+    assert roles[before.title] == ["intelligence-analyst"]
+    assert roles[after.title] == ["intelligence-analyst", "intelligence-officer"]
+
+
+def test_cycle_record_totals_each_role(app: Flask) -> None:
+    learner = officer(app)
+    logged(app, learner, minutes=90, days_ago=0)
+    logged(app, learner, minutes=45, days_ago=1)
+    with app.app_context():
+        state = get_state(app)
+        record = cycle_record(db.session, state.settings, db.session.get(Learner, learner.id),
+                              today=today(app))
+    assert [p.summary for p in record.progress] == ["2 h 15 m of 20 h"]
+    assert len(record.activities) == 2
