@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from xapi.models import StatementRecord
-from xapi.validation import VOIDED_VERB, StatementInvalid, validate_statement
+from xapi.validation import VOIDED_VERB, StatementInvalid, validate_actor, validate_statement
 
 #: Properties the LRS sets itself; two statements equal but for these are the same statement.
 _LRS_PROPERTIES = ("stored", "authority", "version")
@@ -54,16 +54,24 @@ def actor_key(actor: dict[str, Any]) -> str:
     return "group:" + ",".join(members)
 
 
+def _aware(moment: datetime) -> datetime:
+    """A timestamp sent without an offset is taken as UTC (the spec only says SHOULD)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
 def _object_key(obj: dict[str, Any]) -> str:
     if obj.get("objectType") in ("Agent", "Group"):
         return actor_key(obj)
     return str(obj.get("id", ""))
 
 
-def _same_statement(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    strip = {key: value for key, value in a.items() if key not in _LRS_PROPERTIES}
-    other = {key: value for key, value in b.items() if key not in _LRS_PROPERTIES}
-    return strip == other
+def _same_statement(stored: dict[str, Any], incoming: dict[str, Any]) -> bool:
+    """Equal but for what the LRS set itself (including a timestamp it filled in)."""
+    ignored = set(_LRS_PROPERTIES)
+    if "timestamp" not in incoming:
+        ignored.add("timestamp")
+    return ({key: value for key, value in stored.items() if key not in ignored}
+            == {key: value for key, value in incoming.items() if key not in ignored})
 
 
 class StatementStore:
@@ -81,6 +89,7 @@ class StatementStore:
         copy; the same id with other content raises :class:`StatementConflict`.
         """
         validate_statement(statement)
+        validate_actor(authority, "authority")
         document = copy.deepcopy(statement)
         document["id"] = str(uuid.UUID(document["id"])) if "id" in document else str(uuid.uuid4())
         existing = self._record(document["id"])
@@ -90,11 +99,16 @@ class StatementStore:
             raise StatementConflict(document["id"])
         stored = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
         document["stored"] = stored.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        document["authority"] = authority
+        document["authority"] = copy.deepcopy(authority)
         document.setdefault("version", "1.0.3")
         document.setdefault("timestamp", document["stored"])
         if document["verb"]["id"] == VOIDED_VERB:
             self._void(document["object"]["id"], path="object.id")
+        # A voiding statement may arrive before its target: the target is then stored voided.
+        voided = self.session.scalar(sa.select(sa.exists().where(
+            StatementRecord.verb_id == VOIDED_VERB,
+            StatementRecord.object_key == document["id"],
+        )))
         self.session.add(StatementRecord(
             id=document["id"],
             actor_key=actor_key(document["actor"]),
@@ -102,15 +116,16 @@ class StatementStore:
             object_type=document["object"].get("objectType", "Activity"),
             object_key=_object_key(document["object"]),
             registration=document.get("context", {}).get("registration"),
-            timestamp=aniso8601.parse_datetime(document["timestamp"]),
+            timestamp=_aware(aniso8601.parse_datetime(document["timestamp"])),
             stored=stored,
             authority_key=actor_key(authority),
-            voided=False,
+            voided=bool(voided),
             document=document,
         ))
         self.session.flush()
-        for listener in self.listeners:
-            listener.statement_stored(self.session, document)
+        if not voided:
+            for listener in self.listeners:
+                listener.statement_stored(self.session, document)
         return document
 
     def get(self, statement_id: str) -> dict[str, Any] | None:

@@ -11,7 +11,6 @@ work (the ADL suite) extends it rather than replacing it.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,6 +21,7 @@ VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 _IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
 _LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$")
 _MAILTO = re.compile(r"^mailto:[^@\s]+@[^@\s]+$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
 _IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
 _STATEMENT_KEYS = {"id", "actor", "verb", "object", "result", "context", "timestamp", "stored",
@@ -61,6 +61,11 @@ def validate_statement(statement: Any) -> None:
         version = obj["version"]
         if not isinstance(version, str) or not re.fullmatch(r"1\.0(\.\d+)?", version):
             raise StatementInvalid("version", f"{version!r} is not a 1.0.x version")
+
+
+def validate_actor(actor: Any, path: str = "actor") -> None:
+    """Raise :class:`StatementInvalid` unless ``actor`` is a valid Agent or Group."""
+    _actor(actor, path)
 
 
 def _common_tail(obj: Mapping[str, Any], prefix: str) -> None:
@@ -111,10 +116,9 @@ def _iri(value: Any, path: str) -> None:
 
 
 def _uuid(value: Any, path: str) -> None:
-    try:
-        uuid.UUID(_string(value, path))
-    except ValueError:
-        raise StatementInvalid(path, f"{value!r} is not a UUID") from None
+    if not _UUID.match(_string(value, path)):
+        raise StatementInvalid(path, f"{value!r} is not a UUID in its standard form "
+                                     "(8-4-4-4-12 hexadecimal digits)")
 
 
 def _timestamp(value: Any, path: str) -> None:
@@ -298,8 +302,10 @@ def _context(value: Any, path: str, statement_object: Mapping[str, Any]) -> None
         _uuid(context["registration"], f"{path}.registration")
     if "instructor" in context:
         _actor(context["instructor"], f"{path}.instructor")
-    if "team" in context and _object(context["team"], f"{path}.team").get("objectType") != "Group":
-        raise StatementInvalid(f"{path}.team", "must be a Group")
+    if "team" in context:
+        if _object(context["team"], f"{path}.team").get("objectType") != "Group":
+            raise StatementInvalid(f"{path}.team", "must be a Group")
+        _actor(context["team"], f"{path}.team")
     is_activity = statement_object.get("objectType", "Activity") == "Activity"
     for key in ("revision", "platform"):
         if key in context:

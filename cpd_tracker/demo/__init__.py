@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, flash, redirect, render_template, request, url_for
+from flask import Flask, current_app, flash, redirect, render_template, request, url_for
+from flask.cli import AppGroup
 from flask_login import LoginManager, login_required, login_user, logout_user
 from flask_wtf import CSRFProtect, FlaskForm
 from werkzeug import Response
@@ -86,16 +87,12 @@ def _safe_next(target: str | None) -> str | None:
     return None
 
 
-@click.group("demo")
-def demo_cli() -> None:
-    """The demo force: seed it with believable people and CPD."""
+demo_cli = AppGroup("demo", help="The demo force: seed it with believable people and CPD.")
 
 
 @demo_cli.command("seed")
 def seed_command() -> None:
     """Create the tables and seed an empty demo database (does nothing if already seeded)."""
-    from flask import current_app
-
     from cpd_tracker.demo.seed import prepare
 
     created = prepare(current_app)

@@ -1,0 +1,88 @@
+"""The officer's journey in a real browser: headless Chromium driven by Playwright.
+
+Debian's Chromium is used (Playwright cannot download its own browser here); set
+CPD_CHROMIUM to use another binary. Screenshots land in the test's output folder.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from tests.factories import counts, officer, today
+
+pytestmark = pytest.mark.browser
+CHROMIUM = os.environ.get("CPD_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def page(live_server: str):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(base_url=live_server,
+                                      viewport={"width": 1100, "height": 900})
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def test_officer_logs_cpd_and_sees_it_counted_in_a_browser(
+        app: Flask, page, output_dir: Path) -> None:
+    officer(app)
+    expect = pytest.importorskip("playwright.sync_api").expect
+
+    page.goto("/cpd/")
+    assert "/sign-in" in page.url  # the host's sign-in, through Flask-Login
+    page.get_by_role("button", name="Sign in as DC Priya Shah").click()
+    page.get_by_role("link", name="My CPD").click()
+    expect(page.get_by_role("heading", name="My CPD")).to_be_visible()
+    expect(page.get_by_text("0 h of 20 h")).to_be_visible()
+
+    page.get_by_role("link", name="Log CPD").click()
+    page.get_by_label("Title").fill("")
+    page.get_by_label("Hours").fill("1")
+    page.get_by_role("button", name="Save activity").click()
+    expect(page.locator("#title-error")).to_have_text("Give the activity a title.")
+    assert counts(app) == (0, 0)
+
+    page.get_by_label("Title").fill("Open-source intelligence refresher")
+    page.get_by_label("Date").fill((today(app) - timedelta(days=1)).isoformat())
+    page.get_by_label("Hours").fill("1")
+    page.get_by_label("Minutes").fill("30")
+    page.get_by_label("Category").select_option("formal")
+    page.get_by_label("What did you learn?").fill("Keep an audit trail of every search.")
+    page.get_by_label("Link (optional)").fill("https://learn.college.police.uk/osint")
+    page.screenshot(path=str(output_dir / "log-cpd.png"), full_page=True)
+    page.get_by_role("button", name="Save activity").click()
+
+    expect(page.get_by_role("status")).to_contain_text(
+        "Logged “Open-source intelligence refresher” (1 h 30 m).")
+    expect(page.get_by_text("1 h 30 m of 20 h")).to_be_visible()
+    bar = page.get_by_role("progressbar", name="Intelligence Officer CPD hours")
+    expect(bar).to_have_attribute("aria-valuenow", "90")
+    expect(page.get_by_role("cell", name="Open-source intelligence refresher")).to_be_visible()
+    page.screenshot(path=str(output_dir / "my-cpd.png"), full_page=True)
+    assert counts(app) == (1, 1)

@@ -1,0 +1,113 @@
+"""The demo force LMS, as DESIGN.md's public contract describes it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from cpd_tracker.demo import create_app, database_url
+from cpd_tracker.demo.models import DemoUser, db
+from cpd_tracker.demo.seed import PEOPLE, ROLES, prepare
+from cpd_tracker.models import Activity, Learner, Role
+from tests.conftest import empty_tables
+from tests.factories import form_fields
+
+
+def test_create_app_reads_the_database_from_the_environment(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'from-env.sqlite'}"
+    monkeypatch.setenv("CPD_DEMO_DATABASE_URL", url)
+    assert create_app().config["SQLALCHEMY_DATABASE_URI"] == url
+
+
+def test_default_database_is_a_local_sqlite_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CPD_DEMO_DATABASE_URL", raising=False)
+    assert database_url().endswith("/cpd-demo.sqlite")
+
+
+@pytest.fixture
+def seeded(migrated_url: str):
+    app = create_app(migrated_url, config={"TESTING": True})
+    assert prepare(app) is True
+    yield app
+    with app.app_context():
+        db.session.remove()
+        empty_tables(db.engine)
+        db.engine.dispose()
+
+
+def test_seed_is_a_small_believable_force(seeded) -> None:
+    with seeded.app_context():
+        learners = db.session.scalars(sa.select(Learner)).all()
+        roles = {role.code for role in db.session.scalars(sa.select(Role))}
+        part_timers = [learner for learner in learners if learner.fte < 1]
+        units = {learner.org_unit for learner in learners}
+        activities = db.session.scalar(sa.select(sa.func.count()).select_from(Activity))
+    assert len(learners) == len(PEOPLE)
+    assert roles == {code for code, _, _ in ROLES}
+    assert part_timers and len(units) >= 2
+    assert activities == sum(len(person.activities) for person in PEOPLE)
+
+
+def test_seeding_again_adds_nothing(seeded) -> None:
+    assert prepare(seeded) is False
+    result = seeded.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0
+    assert "already seeded" in result.output
+    with seeded.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(DemoUser)) == len(PEOPLE)
+
+
+def test_demo_seed_command_seeds_an_empty_database(tmp_path: Path) -> None:
+    app = create_app(f"sqlite:///{tmp_path / 'fresh.sqlite'}")
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    assert "Seeded the demo force." in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Learner)) == len(PEOPLE)
+        db.engine.dispose()
+
+
+def test_cpd_db_upgrade_command_creates_the_tables(tmp_path: Path) -> None:
+    app = create_app(f"sqlite:///{tmp_path / 'cli.sqlite'}")
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["cpd", "db", "upgrade"])
+    again = runner.invoke(args=["cpd", "db", "upgrade"])
+    current = runner.invoke(args=["cpd", "db", "current"])
+    assert "upgraded from nothing to" in first.output
+    assert "up to date" in again.output
+    assert "(up to date)" in current.output
+    with app.app_context():
+        assert "cpd_activity" in sa.inspect(db.engine).get_table_names()
+        db.engine.dispose()
+
+
+def test_every_cpd_command_has_help(app) -> None:
+    runner = app.test_cli_runner()
+    for command in (["cpd"], ["cpd", "db"], ["cpd", "db", "upgrade"], ["cpd", "db", "downgrade"],
+                    ["cpd", "db", "current"], ["cpd", "rebuild"], ["demo", "seed"]):
+        result = runner.invoke(args=[*command, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.output, command
+
+
+def test_demo_sign_in_then_my_cpd_shows_seeded_progress(seeded) -> None:
+    client: FlaskClient = seeded.test_client()
+    page = client.get("/sign-in").get_data(as_text=True)
+    assert "Sign in as DC Priya Shah" in page
+    response = client.post("/sign-in?next=/cpd/",
+                           data={**form_fields(page), "username": "pshah"})
+    assert response.headers["Location"] == "/cpd/"
+    my_cpd = client.get("/cpd/").get_data(as_text=True)
+    assert "Intelligence Officer" in my_cpd
+    assert "14 h 30 m of 20 h" in my_cpd
+
+
+def test_sign_in_never_redirects_to_another_site(seeded) -> None:
+    client: FlaskClient = seeded.test_client()
+    page = client.get("/sign-in").get_data(as_text=True)
+    response = client.post("/sign-in?next=//evil.example/",
+                           data={**form_fields(page), "username": "pshah"})
+    assert response.headers["Location"] == "/"
