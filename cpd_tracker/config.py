@@ -7,6 +7,7 @@ the force believes it has and does not.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -64,7 +65,7 @@ class Settings:
 def apply_defaults(config: MutableMapping[str, Any]) -> None:
     """Fill in every key the host has not set, Flask-SQLAlchemy style."""
     for key, value in DEFAULTS.items():
-        config.setdefault(key, value)
+        config.setdefault(key, copy.deepcopy(value))
 
 
 def load(config: Mapping[str, Any]) -> Settings:
@@ -139,12 +140,10 @@ def _month_day(value: Any) -> tuple[int, int]:
 
 
 def _categories(value: Any) -> tuple[tuple[str, str], ...]:
-    try:
-        pairs = tuple((str(code), str(label)) for code, label in value)
-    except (TypeError, ValueError):
-        raise ConfigError(
-            f"CPD_CATEGORIES must be a list of (code, label) pairs, got {value!r}"
-        ) from None
+    if not isinstance(value, list | tuple) or not all(
+            isinstance(item, list | tuple) and len(item) == 2 for item in value):
+        raise ConfigError(f"CPD_CATEGORIES must be a list of (code, label) pairs, got {value!r}")
+    pairs = tuple((str(code), str(label)) for code, label in value)
     if not pairs:
         raise ConfigError("CPD_CATEGORIES must name at least one category")
     codes = [code for code, _ in pairs]

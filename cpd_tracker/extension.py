@@ -48,10 +48,10 @@ class TrackerState:
 
     def learner_for(self, user: Any) -> Learner:
         """The learner row for a host user, created or refreshed from the host's profile."""
-        learner, created = sync_learner(self.session, self.learner_profile(user))
-        if self.session.dirty or self.session.new or created:
+        learner, outcome = sync_learner(self.session, self.learner_profile(user))
+        if outcome != "unchanged":
             self.session.commit()
-        if created:
+        if outcome == "created":
             signals.learner_created.send(current_app._get_current_object(), learner=learner)
         return learner
 

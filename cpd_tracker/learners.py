@@ -51,24 +51,27 @@ def profile_from_user(user: Any) -> LearnerProfile:
     )
 
 
-def sync_learner(session: Session, profile: LearnerProfile) -> tuple[Learner, bool]:
-    """Create or update the learner for ``profile``; return it and whether it was created.
+def sync_learner(session: Session, profile: LearnerProfile) -> tuple[Learner, str]:
+    """Create or update the learner for ``profile``.
 
+    Returns the learner and what happened: ``"created"``, ``"updated"`` or ``"unchanged"``.
     Flushes but does not commit: the caller owns the transaction.
     """
     learner = session.scalar(sa.select(Learner).where(Learner.reference == profile.reference))
-    created = learner is None
+    outcome = "unchanged"
     if learner is None:
         learner = Learner(reference=profile.reference)
         session.add(learner)
+        outcome = "created"
     for field in fields(profile):
         value = getattr(profile, field.name)
         if field.name == "fte":
             value = Decimal(value).quantize(Decimal("0.001"))
         if getattr(learner, field.name) != value:
             setattr(learner, field.name, value)
+            outcome = "created" if outcome == "created" else "updated"
     session.flush()
-    return learner, created
+    return learner, outcome
 
 
 def define_role(session: Session, code: str, name: str, annual_target_hours: float) -> Role:

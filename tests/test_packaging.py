@@ -75,7 +75,7 @@ def test_demo_runs_from_a_non_editable_install(wheel: Path, tmp_path: Path) -> N
         assert "Demo Force Learning" in home
         sign_in = _get_when_up(f"http://127.0.0.1:{port}/sign-in", server)
         assert "Sign in as DC Priya Shah" in sign_in
-        css = _get_when_up(f"http://127.0.0.1:{port}/cpd/static/cpd_tracker/cpd.css", server)
+        css = _get_when_up(f"http://127.0.0.1:{port}/cpd/cpd-static/cpd_tracker/cpd.css", server)
         assert ".cpd-bar" in css
         assert (tmp_path / "cpd-demo.sqlite").exists()
     finally:

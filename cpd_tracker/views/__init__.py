@@ -19,7 +19,7 @@ def create_blueprint() -> Blueprint:
         __name__,
         template_folder=str(resource_dir("templates")),
         static_folder=str(Path(__file__).resolve().parent.parent / "static"),
-        static_url_path="/static",
+        static_url_path="/cpd-static",  # never the host's /static, even at "/"
     )
     blueprint.add_app_template_filter(format_minutes, "cpd_duration")
     officer.register(blueprint)

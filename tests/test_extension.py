@@ -1,0 +1,555 @@
+"""Embedding the extension: setting it up on a host's app, the host's hooks (who is signed in,
+who they are, what they may do), the signals it sends and the templates a host can replace."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_login import LoginManager
+from flask_sqlalchemy import SQLAlchemy
+
+from cpd_tracker import CPDTracker, LearnerProfile, get_state, signals
+from cpd_tracker.activities import ActivityRejected
+from cpd_tracker.config import ConfigError
+from cpd_tracker.demo.models import DemoUser
+from cpd_tracker.demo.models import db as demo_db
+from cpd_tracker.models import Activity, Learner
+from cpd_tracker.permissions import LOG_OWN_CPD, VIEW_OWN_CPD
+from tests.conftest import empty_tables
+from tests.factories import logged, officer, sign_in
+
+HOME_PAGE = "https://learning.force.police.uk/"
+
+
+@dataclass
+class HostUser:
+    """A host's user as the library sees it: an id, a name, an email, signed in or not."""
+
+    username: str = "pshah"
+    name: str = "DC Priya Shah"
+    email: str | None = "pshah@force.example"
+    is_authenticated: bool = True
+
+    def get_id(self) -> str:
+        return self.username
+
+
+PRIYA = HostUser()
+
+
+def signed_in(user: HostUser | None = PRIYA) -> Callable[[], HostUser | None]:
+    """A ``current_user`` hook that always answers ``user``."""
+    return lambda: user
+
+
+def deny(user: Any, action: str, learner: Learner | None) -> bool:
+    return False
+
+
+def allow(user: Any, action: str, learner: Learner | None) -> bool:
+    return True
+
+
+@pytest.fixture
+def db() -> SQLAlchemy:
+    """The host's own Flask-SQLAlchemy extension, new for each test."""
+    return SQLAlchemy()
+
+
+MakeApp = Callable[..., Flask]
+
+
+@pytest.fixture
+def make_app(migrated_url: str, db: SQLAlchemy) -> Iterator[MakeApp]:
+    """Build minimal host apps on the test database (``db`` set up, the tracker not yet)."""
+    apps: list[Flask] = []
+
+    def make(template_folder: str | Path | None = None, **config: Any) -> Flask:
+        app = Flask(__name__, template_folder=str(template_folder or "templates"))
+        app.config.update(SECRET_KEY="not-secret", SQLALCHEMY_DATABASE_URI=migrated_url,
+                          CPD_LMS_HOME_PAGE=HOME_PAGE, TESTING=True)
+        app.config.update(config)
+        db.init_app(app)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            empty_tables(db.engine)
+            db.engine.dispose()
+
+
+def learners(app: Flask, db: SQLAlchemy) -> list[Learner]:
+    with app.app_context():
+        found = db.session.scalars(sa.select(Learner).order_by(Learner.reference)).all()
+        db.session.expunge_all()
+        return list(found)
+
+
+def templates(folder: Path, files: dict[str, str]) -> Path:
+    """A host's template folder holding ``files``."""
+    for name, text in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return folder
+
+
+# Setting up
+
+
+def test_constructing_with_an_app_registers_the_tracker_on_it(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app()
+    CPDTracker(app, db=db)
+    assert app.extensions["cpd_tracker"] is get_state(app)
+    assert get_state(app).db is db
+
+
+def test_factory_pattern_sets_up_two_apps_each_with_its_own_state(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    tracker = CPDTracker(db=db, current_user=signed_in())
+    force = make_app()
+    academy = make_app(CPD_URL_PREFIX="/learning/cpd", CPD_MAX_HOURS_PER_DAY=10)
+
+    tracker.init_app(force)
+    tracker.init_app(academy)
+
+    assert get_state(force) is not get_state(academy)
+    assert get_state(force).settings.url_prefix == "/cpd"
+    assert get_state(academy).settings.url_prefix == "/learning/cpd"
+    assert get_state(force).settings.max_minutes_per_day == 24 * 60
+    assert get_state(academy).settings.max_minutes_per_day == 10 * 60
+
+
+def test_factory_pattern_serves_each_app_at_its_own_prefix(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    tracker = CPDTracker(db=db, current_user=signed_in())
+    force, academy = make_app(), make_app(CPD_URL_PREFIX="/learning/cpd")
+    tracker.init_app(force)
+    tracker.init_app(academy)
+
+    assert force.test_client().get("/cpd/").status_code == 200
+    assert academy.test_client().get("/learning/cpd/").status_code == 200
+    assert academy.test_client().get("/cpd/").status_code == 404
+
+
+def test_db_may_be_given_to_init_app_instead_of_the_constructor(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app()
+    CPDTracker().init_app(app, db=db)
+    assert get_state(app).db is db
+
+
+def test_registering_twice_on_one_app_is_an_error(make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app()
+    tracker = CPDTracker(app, db=db)
+    with pytest.raises(RuntimeError, match="already registered on this app"):
+        tracker.init_app(app)
+
+
+def test_a_second_tracker_on_one_app_is_an_error(make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app()
+    CPDTracker(app, db=db)
+    with pytest.raises(RuntimeError, match="already registered on this app"):
+        CPDTracker(app, db=db)
+
+
+def test_setting_up_without_the_hosts_db_is_an_error_saying_how_to_pass_it(
+        make_app: MakeApp) -> None:
+    app = make_app()
+    with pytest.raises(RuntimeError, match=r"needs the host's Flask-SQLAlchemy extension"):
+        CPDTracker(app)
+    assert "cpd_tracker" not in app.extensions
+
+
+@pytest.mark.parametrize("secret_key", [None, ""])
+def test_setting_up_without_a_secret_key_is_an_error(
+        make_app: MakeApp, db: SQLAlchemy, secret_key: str | None) -> None:
+    app = make_app(SECRET_KEY=secret_key)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        CPDTracker(app, db=db)
+
+
+def test_setting_up_with_a_bad_config_key_is_an_error_naming_it(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app(CPD_URL_PREFX="/learning/cpd")
+    with pytest.raises(ConfigError, match="CPD_URL_PREFX"):
+        CPDTracker(app, db=db)
+    assert "cpd_tracker" not in app.extensions
+
+
+def test_a_failed_set_up_can_be_retried_once_the_config_is_fixed(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app(CPD_MAX_HOURS_PER_DAY=25)
+    tracker = CPDTracker(db=db)
+    with pytest.raises(ConfigError):
+        tracker.init_app(app)
+    app.config["CPD_MAX_HOURS_PER_DAY"] = 12
+    tracker.init_app(app)
+    assert get_state(app).settings.max_minutes_per_day == 12 * 60
+
+
+def test_the_extension_object_keeps_no_reference_to_the_app(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app()
+    tracker = CPDTracker(app, db=db)
+    assert not hasattr(tracker, "app")
+    assert all(value is not app for value in vars(tracker).values())
+
+
+def test_get_state_on_an_app_without_the_tracker_says_how_to_set_it_up(
+        make_app: MakeApp) -> None:
+    with pytest.raises(RuntimeError, match=r"CPDTracker\(app, db=db\)"):
+        get_state(make_app())
+
+
+# Where the pages are
+
+
+def test_pages_are_served_under_the_configured_url_prefix(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app(CPD_URL_PREFIX="/learning/cpd")
+    CPDTracker(app, db=db, current_user=signed_in())
+    client = app.test_client()
+    assert client.get("/learning/cpd/").status_code == 200
+    assert client.get("/learning/cpd/activities/new").status_code == 200
+    assert client.get("/cpd/").status_code == 404
+
+
+def test_a_signed_out_visitor_under_the_prefix_is_refused_with_401(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app(CPD_URL_PREFIX="/learning/cpd")
+    CPDTracker(app, db=db, current_user=signed_in(None))
+    assert app.test_client().get("/learning/cpd/").status_code == 401
+
+
+def test_a_signed_out_visitor_under_the_prefix_goes_to_the_hosts_login_view(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app(CPD_URL_PREFIX="/learning/cpd")
+    login_manager = LoginManager(app)
+    login_manager.login_view = "sign_in"
+    login_manager.user_loader(lambda user_id: None)
+    app.add_url_rule("/sign-in", "sign_in", lambda: "Sign in")
+    CPDTracker(app, db=db)
+
+    response = app.test_client().get("/learning/cpd/")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in?next=%2Flearning%2Fcpd%2F")
+
+
+def test_the_stylesheet_is_served_under_the_prefix(make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app(CPD_URL_PREFIX="/learning/cpd")
+    CPDTracker(app, db=db, current_user=signed_in())
+    client = app.test_client()
+    page = client.get("/learning/cpd/").get_data(as_text=True)
+    assert 'href="/learning/cpd/cpd-static/cpd_tracker/cpd.css"' in page
+    response = client.get("/learning/cpd/cpd-static/cpd_tracker/cpd.css")
+    assert response.status_code == 200
+    response.close()
+
+
+def test_the_stylesheet_is_served_when_mounted_at_the_root(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app(CPD_URL_PREFIX="/")
+    CPDTracker(app, db=db, current_user=signed_in())
+    client = app.test_client()
+    assert client.get("/").status_code == 200
+    with app.test_request_context():
+        from flask import url_for
+
+        stylesheet = url_for("cpd_tracker.static", filename="cpd_tracker/cpd.css")
+    response = client.get(stylesheet)
+    assert response.status_code == 200
+    response.close()
+
+
+# Who is signed in
+
+
+def test_without_login_manager_or_current_user_hook_a_page_fails_saying_what_to_set_up(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app(PROPAGATE_EXCEPTIONS=True)
+    CPDTracker(app, db=db)
+    with pytest.raises(RuntimeError, match="needs to know who is signed in") as error:
+        app.test_client().get("/cpd/")
+    assert "LoginManager" in str(error.value)
+    assert "current_user=" in str(error.value)
+    assert "CPD_CURRENT_USER" in str(error.value)
+
+
+def test_without_login_manager_or_current_user_hook_a_visitor_gets_a_500(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
+    CPDTracker(app, db=db)
+    assert app.test_client().get("/cpd/").status_code == 500
+
+
+def test_the_hosts_current_user_hook_decides_who_is_signed_in(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app()
+    CPDTracker(app, db=db, current_user=signed_in())
+    page = app.test_client().get("/cpd/")
+    assert page.status_code == 200
+    assert "DC Priya Shah" in page.get_data(as_text=True)
+
+
+def test_a_learner_is_created_from_the_user_the_hook_returns(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app()
+    CPDTracker(app, db=db, current_user=signed_in())
+    app.test_client().get("/cpd/")
+    [learner] = learners(app, db)
+    assert (learner.reference, learner.name, learner.email) == (
+        "pshah", "DC Priya Shah", "pshah@force.example")
+    assert learner.fte == Decimal("1")
+
+
+def test_the_hook_returning_none_gets_401_without_a_login_manager(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app()
+    CPDTracker(app, db=db, current_user=signed_in(None))
+    assert app.test_client().get("/cpd/").status_code == 401
+    assert learners(app, db) == []
+
+
+def test_a_user_who_is_not_authenticated_counts_as_signed_out(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app()
+    CPDTracker(app, db=db, current_user=signed_in(HostUser(is_authenticated=False)))
+    assert app.test_client().get("/cpd/").status_code == 401
+    assert learners(app, db) == []
+
+
+def test_current_user_hook_may_be_given_as_config(make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app(CPD_CURRENT_USER=signed_in())
+    CPDTracker(app, db=db)
+    assert app.test_client().get("/cpd/").status_code == 200
+    assert [learner.reference for learner in learners(app, db)] == ["pshah"]
+
+
+def test_current_user_hook_given_to_the_constructor_wins_over_config(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app(CPD_CURRENT_USER=signed_in(HostUser("config-user", "Config User")))
+    CPDTracker(app, db=db, current_user=signed_in())
+    app.test_client().get("/cpd/")
+    assert [learner.reference for learner in learners(app, db)] == ["pshah"]
+
+
+# Who the learner is
+
+
+def force_profile(user: HostUser) -> LearnerProfile:
+    return LearnerProfile(reference=f"force-{user.get_id()}", name=user.name,
+                          email=user.email, org_unit="Force Intelligence Bureau",
+                          fte=Decimal("0.6"), joined_on=date(2015, 9, 1))
+
+
+def test_the_hosts_learner_profile_hook_describes_the_learner(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app()
+    CPDTracker(app, db=db, current_user=signed_in(), learner_profile=force_profile)
+    app.test_client().get("/cpd/")
+    [learner] = learners(app, db)
+    assert learner.reference == "force-pshah"
+    assert learner.org_unit == "Force Intelligence Bureau"
+    assert learner.fte == Decimal("0.6")
+    assert learner.joined_on == date(2015, 9, 1)
+
+
+def test_learner_profile_hook_may_be_given_as_config(make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app(CPD_LEARNER_PROFILE=force_profile)
+    CPDTracker(app, db=db, current_user=signed_in())
+    app.test_client().get("/cpd/")
+    assert [learner.org_unit for learner in learners(app, db)] == ["Force Intelligence Bureau"]
+
+
+def test_a_learner_follows_changes_to_the_hosts_profile(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    user = HostUser()
+    app = make_app()
+    CPDTracker(app, db=db, current_user=lambda: user)
+    client = app.test_client()
+    client.get("/cpd/")
+
+    user.name = "DS Priya Shah"
+    client.get("/cpd/")
+
+    assert [learner.name for learner in learners(app, db)] == ["DS Priya Shah"]
+
+
+# What they may do
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/cpd/"),
+    ("GET", "/cpd/activities/new"),
+    ("POST", "/cpd/activities/new"),
+])
+def test_a_permissions_hook_answering_no_gets_403(
+        make_app: MakeApp, db: SQLAlchemy, method: str, path: str) -> None:
+    app = make_app()
+    CPDTracker(app, db=db, current_user=signed_in(), permissions=deny)
+    assert app.test_client().open(path, method=method).status_code == 403
+
+
+@pytest.mark.parametrize(("path", "action"), [
+    ("/cpd/", VIEW_OWN_CPD),
+    ("/cpd/activities/new", LOG_OWN_CPD),
+])
+def test_the_permissions_hook_is_asked_with_the_user_action_and_learner(
+        make_app: MakeApp, db: SQLAlchemy, path: str, action: str) -> None:
+    asked: list[tuple[Any, str, str | None]] = []
+
+    def permissions(user: Any, action: str, learner: Learner | None) -> bool:
+        asked.append((user, action, learner.reference if learner else None))
+        return True
+
+    app = make_app()
+    CPDTracker(app, db=db, current_user=signed_in(), permissions=permissions)
+    assert app.test_client().get(path).status_code == 200
+    assert asked == [(PRIYA, action, "pshah")]
+
+
+def test_permissions_hook_may_be_given_as_config(make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app(CPD_PERMISSIONS=deny)
+    CPDTracker(app, db=db, current_user=signed_in())
+    assert app.test_client().get("/cpd/").status_code == 403
+
+
+def test_permissions_hook_given_to_the_constructor_wins_over_config(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app(CPD_PERMISSIONS=deny)
+    CPDTracker(app, db=db, current_user=signed_in(), permissions=allow)
+    assert app.test_client().get("/cpd/").status_code == 200
+
+
+def test_a_hook_in_config_that_is_not_callable_is_refused_at_set_up(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app(CPD_PERMISSIONS="myforce.cpd.permissions")
+    with pytest.raises(ConfigError, match="CPD_PERMISSIONS must be a callable"):
+        CPDTracker(app, db=db, current_user=signed_in())
+
+
+# Signals
+
+
+def test_logging_an_activity_sends_activity_logged_once_with_learner_and_activity(
+        app: Flask) -> None:
+    learner = officer(app)
+    received: list[dict[str, Any]] = []
+
+    def receiver(sender: Flask, **extra: Any) -> None:
+        received.append({"sender": sender, "learner_id": extra["learner"].id,
+                         "activity_id": extra["activity"].id,
+                         "statement_id": extra["statement"]["id"]})
+
+    with signals.activity_logged.connected_to(receiver, app):
+        activity = logged(app, learner, title="Debrief workshop")
+
+    assert received == [{"sender": app, "learner_id": learner.id, "activity_id": activity.id,
+                         "statement_id": activity.statement_id}]
+
+
+def test_activity_logged_is_sent_once_the_activity_is_committed(app: Flask) -> None:
+    learner = officer(app)
+    committed: list[int] = []
+
+    def receiver(sender: Flask, **extra: Any) -> None:
+        with demo_db.engine.connect() as other_connection:  # sees only committed rows
+            committed.append(other_connection.scalar(
+                sa.select(sa.func.count()).select_from(Activity)))
+
+    with signals.activity_logged.connected_to(receiver, app):
+        logged(app, learner)
+
+    assert committed == [1]
+
+
+def test_a_refused_activity_sends_no_signal(app: Flask) -> None:
+    learner = officer(app)
+    received: list[Any] = []
+    with signals.activity_logged.connected_to(lambda sender, **extra: received.append(extra),
+                                              app), pytest.raises(ActivityRejected):
+        logged(app, learner, minutes=0)
+    assert received == []
+
+
+def demo_user(app: Flask, username: str = "jokafor") -> None:
+    """A person in the host's user table with no learner record yet."""
+    with app.app_context():
+        demo_db.session.add(DemoUser(
+            username=username, name="PC Jo Okafor", email=f"{username}@force.example",
+            job_title="Response Officer", org_unit="Response", joined_on=date(2020, 1, 6)))
+        demo_db.session.commit()
+        demo_db.session.remove()
+
+
+def test_learner_created_is_sent_for_a_new_learner_but_not_on_their_next_visit(
+        app: Flask, client: FlaskClient) -> None:
+    demo_user(app)
+    sign_in(client, "jokafor")
+    received: list[tuple[Flask, str]] = []
+
+    def receiver(sender: Flask, **extra: Any) -> None:
+        received.append((sender, extra["learner"].reference))
+
+    with signals.learner_created.connected_to(receiver, app):
+        assert client.get("/cpd/").status_code == 200
+        assert client.get("/cpd/").status_code == 200
+
+    assert received == [(app, "jokafor")]
+
+
+# Templates
+
+
+def test_a_host_template_replaces_the_librarys_page(
+        make_app: MakeApp, db: SQLAlchemy, tmp_path: Path) -> None:
+    folder = templates(tmp_path, {
+        "cpd_tracker/my_cpd.html": "<h1>Our force's CPD page for {{ learner.name }}</h1>"})
+    app = make_app(template_folder=folder)
+    CPDTracker(app, db=db, current_user=signed_in())
+
+    page = app.test_client().get("/cpd/").get_data(as_text=True)
+
+    assert page == "<h1>Our force's CPD page for DC Priya Shah</h1>"
+
+
+@pytest.mark.parametrize(("path", "title"), [
+    ("/cpd/", "My CPD"),
+    ("/cpd/activities/new", "Log CPD"),
+])
+def test_pages_sit_inside_the_layout_named_by_cpd_base_template(
+        make_app: MakeApp, db: SQLAlchemy, tmp_path: Path, path: str, title: str) -> None:
+    folder = templates(tmp_path, {"lms/layout.html": (
+        "<title>{% block title %}{% endblock %} · Force Learning</title>"
+        "<nav>Force Learning home</nav>{% block content %}{% endblock %}")})
+    app = make_app(template_folder=folder, CPD_BASE_TEMPLATE="lms/layout.html")
+    CPDTracker(app, db=db, current_user=signed_in())
+
+    page = app.test_client().get(path).get_data(as_text=True)
+
+    assert page.startswith(f"<title>{title} · Force Learning</title><nav>Force Learning home</nav>")
+    assert f"<h1>{title}</h1>" in page
+
+
+def test_without_cpd_base_template_pages_use_the_librarys_own_layout(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app()
+    CPDTracker(app, db=db, current_user=signed_in())
+    page = app.test_client().get("/cpd/").get_data(as_text=True)
+    assert page.startswith("<!doctype html>")
+    assert "<title>My CPD</title>" in page
