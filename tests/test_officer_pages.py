@@ -6,9 +6,11 @@ import html
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from cpd_tracker.demo.models import db
 from tests.factories import counts, form_fields, logged, officer, sign_in, today
 
 
@@ -147,3 +149,33 @@ def test_person_without_a_role_is_told_so(app: Flask, client: FlaskClient) -> No
     sign_in(client, "pshah")
     page = client.get("/cpd/").get_data(as_text=True)
     assert "You hold no role with a CPD requirement yet" in page
+
+
+
+def count_queries(app: Flask, client: FlaskClient, url: str) -> int:
+    """How many SQL statements one request runs."""
+    seen: list[str] = []
+
+    def record(connection: object, cursor: object, statement: str, *args: object) -> None:
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return len(seen)
+
+
+def test_my_cpd_runs_the_same_queries_however_much_is_logged(
+        app: Flask, client: FlaskClient) -> None:
+    learner = officer(app)
+    sign_in(client, "pshah")
+    logged(app, learner, days_ago=1)
+    few = count_queries(app, client, "/cpd/")
+    for day in range(2, 22):
+        logged(app, learner, days_ago=day, minutes=30)
+    many = count_queries(app, client, "/cpd/")
+    assert few == many
