@@ -32,6 +32,8 @@ from cpd_tracker.statements import (
 from xapi import StatementConflict, StatementStore
 
 TITLE_MAX = 255
+_ALREADY_SENT = ("This form was already sent with different details, and that activity is "
+                 "logged. Open the form again to log another activity.")
 REFLECTION_MAX = 10_000
 
 
@@ -106,7 +108,9 @@ def log_activity(session: Session, settings: Settings, learner: Learner, entry: 
         Activity.statement_id == str(builder.statement_id(learner.reference, submission_id))
     ))
     if already is not None:
-        return already
+        if _same_entry(already, entry):
+            return already
+        raise ActivityRejected({"form": _ALREADY_SENT})
     errors = check_entry(session, settings, learner, entry, today=today)
     if errors:
         raise ActivityRejected(errors)
@@ -129,8 +133,7 @@ def log_activity(session: Session, settings: Settings, learner: Learner, entry: 
         session.commit()
     except StatementConflict:
         session.rollback()
-        raise ActivityRejected({"form": "This form was already sent with different details. "
-                                        "Open the form again to log another activity."}) from None
+        raise ActivityRejected({"form": _ALREADY_SENT}) from None
     except Exception:
         session.rollback()
         raise
@@ -187,6 +190,11 @@ def _minutes_on(session: Session, learner: Learner, day: date) -> int:
         .where(Activity.learner_id == learner.id, Activity.activity_date == day)
     )
     return int(total)
+
+
+def _same_entry(activity: Activity, entry: ActivityEntry) -> bool:
+    return (activity.title, activity.activity_date, activity.minutes, activity.category) == (
+        entry.title.strip(), entry.activity_date, entry.minutes, entry.category)
 
 
 def _identity(learner: Learner) -> LearnerIdentity:

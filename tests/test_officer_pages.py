@@ -179,3 +179,17 @@ def test_my_cpd_runs_the_same_queries_however_much_is_logged(
         logged(app, learner, days_ago=day, minutes=30)
     many = count_queries(app, client, "/cpd/")
     assert few == many
+
+
+def test_sending_a_used_form_again_with_other_details_is_refused(
+        app: Flask, client: FlaskClient) -> None:
+    officer(app)
+    sign_in(client, "pshah")
+    page = client.get("/cpd/activities/new").get_data(as_text=True)
+    data = {**form_fields(page), "title": "Debrief workshop", "hours": "2", "minutes": "0",
+            "activity_date": today(app).isoformat(), "category": "formal"}
+    assert client.post("/cpd/activities/new", data=data).status_code == 302
+    response = client.post("/cpd/activities/new", data={**data, "hours": "3"})
+    assert response.status_code == 422
+    assert "This form was already sent with different details" in response.get_data(as_text=True)
+    assert counts(app) == (1, 1)
