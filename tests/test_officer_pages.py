@@ -61,12 +61,17 @@ def test_my_cpd_page_sits_inside_the_hosts_layout(app: Flask, client: FlaskClien
     assert "<title>My CPD · Demo Force Learning</title>" in page
 
 
-def test_sending_the_same_form_twice_logs_it_once(app: Flask, client: FlaskClient) -> None:
+def signed_in_with_a_filled_form(app: Flask, client: FlaskClient) -> dict[str, str]:
+    """An officer signed in, and what their browser would send for one filled-in form."""
     officer(app)
     sign_in(client, "pshah")
     page = client.get("/cpd/activities/new").get_data(as_text=True)
-    data = {**form_fields(page), "title": "Debrief workshop", "hours": "2", "minutes": "0",
+    return {**form_fields(page), "title": "Debrief workshop", "hours": "2", "minutes": "0",
             "activity_date": today(app).isoformat(), "category": "formal"}
+
+
+def test_sending_the_same_form_twice_logs_it_once(app: Flask, client: FlaskClient) -> None:
+    data = signed_in_with_a_filled_form(app, client)
     assert client.post("/cpd/activities/new", data=data).status_code == 302
     assert client.post("/cpd/activities/new", data=data).status_code == 302
     assert counts(app) == (1, 1)
@@ -183,11 +188,7 @@ def test_my_cpd_runs_the_same_queries_however_much_is_logged(
 
 def test_sending_a_used_form_again_with_other_details_is_refused(
         app: Flask, client: FlaskClient) -> None:
-    officer(app)
-    sign_in(client, "pshah")
-    page = client.get("/cpd/activities/new").get_data(as_text=True)
-    data = {**form_fields(page), "title": "Debrief workshop", "hours": "2", "minutes": "0",
-            "activity_date": today(app).isoformat(), "category": "formal"}
+    data = signed_in_with_a_filled_form(app, client)
     assert client.post("/cpd/activities/new", data=data).status_code == 302
     response = client.post("/cpd/activities/new", data={**data, "hours": "3"})
     assert response.status_code == 422
