@@ -61,6 +61,10 @@ class ActivityProjection:
         session.flush()
 
     def statement_voided(self, session: Session, statement: dict[str, Any]) -> None:
+        # Role links explicitly: SQLite does not enforce ON DELETE CASCADE unless the host's
+        # engine turns foreign keys on, which is not the library's to do.
+        voided = sa.select(Activity.id).where(Activity.statement_id == statement["id"])
+        session.execute(sa.delete(activity_role).where(activity_role.c.activity_id.in_(voided)))
         session.execute(sa.delete(Activity).where(Activity.statement_id == statement["id"]))
 
 

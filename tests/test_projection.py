@@ -52,6 +52,15 @@ def test_voiding_a_statement_removes_its_activity(app: Flask) -> None:
     assert titles == [kept.title]
 
 
+def test_voiding_leaves_no_role_links_behind(app: Flask) -> None:
+    learner = officer(app)
+    gone = logged(app, learner, title="Entered by mistake")
+    void(app, gone.statement_id)
+    with app.app_context():
+        left = db.session.scalar(sa.select(sa.func.count()).select_from(activity_role))
+    assert left == 0
+
+
 def test_rebuild_equals_the_incremental_projection(app: Flask) -> None:
     priya = officer(app)
     tom = officer(app, "tbarker", name="Tom Barker",
