@@ -9,6 +9,7 @@ from functools import partial
 from typing import Any
 
 from flask import Flask, current_app
+from flask_login import current_user as flask_login_current_user
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import Session
 
@@ -60,16 +61,12 @@ class TrackerState:
 
 
 def _flask_login_user() -> Any:
-    try:
-        from flask_login import current_user
-    except ImportError:  # pragma: no cover - flask-login is a dependency
-        return None
     if not hasattr(current_app, "login_manager"):
         raise RuntimeError(
             "cpd-tracker needs to know who is signed in: set up Flask-Login's LoginManager "
             "on the app, or pass current_user=callable to CPDTracker (or set CPD_CURRENT_USER)."
         )
-    return current_user._get_current_object()
+    return flask_login_current_user._get_current_object()
 
 
 def get_state(app: Flask | None = None) -> TrackerState:

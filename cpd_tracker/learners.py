@@ -58,20 +58,20 @@ def sync_learner(session: Session, profile: LearnerProfile) -> tuple[Learner, st
     Flushes but does not commit: the caller owns the transaction.
     """
     learner = session.scalar(sa.select(Learner).where(Learner.reference == profile.reference))
-    outcome = "unchanged"
+    created = learner is None
     if learner is None:
         learner = Learner(reference=profile.reference)
         session.add(learner)
-        outcome = "created"
+    changed = False
     for field in fields(profile):
         value = getattr(profile, field.name)
         if field.name == "fte":
             value = Decimal(value).quantize(Decimal("0.001"))
         if getattr(learner, field.name) != value:
             setattr(learner, field.name, value)
-            outcome = "created" if outcome == "created" else "updated"
+            changed = True
     session.flush()
-    return learner, outcome
+    return learner, "created" if created else "updated" if changed else "unchanged"
 
 
 def define_role(session: Session, code: str, name: str, annual_target_hours: float) -> Role:

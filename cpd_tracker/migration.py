@@ -58,10 +58,12 @@ def include_only_library_objects(obj: Any, name: str | None, type_: str, reflect
     return is_library_table(table_name) and table_name != VERSION_TABLE
 
 
-def alembic_config(connection: sa.Connection) -> Config:
+def alembic_config(connection: sa.Connection | None = None) -> Config:
+    """Alembic's configuration for our migrations; ``connection`` is where env.py runs them."""
     config = Config()
     config.set_main_option("script_location", str(resource_dir("migrations")))
-    config.attributes["connection"] = connection
+    if connection is not None:
+        config.attributes["connection"] = connection
     return config
 
 
@@ -95,7 +97,6 @@ def current_revision(bind: sa.Engine | sa.Connection) -> str | None:
 
 def head_revision() -> str:
     """The newest revision shipped with this version of the library."""
-    with sa.create_engine("sqlite://").connect() as connection:
-        head = ScriptDirectory.from_config(alembic_config(connection)).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
