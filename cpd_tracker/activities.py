@@ -16,12 +16,13 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session, selectinload
 
-from cpd_tracker import signals
-from cpd_tracker.compliance import HoursProgress, format_minutes, hours_progress
+from cpd_tracker import frameworks, signals
+from cpd_tracker.assessment import Scope, Standing, assess
+from cpd_tracker.compliance import format_minutes
 from cpd_tracker.config import Settings
-from cpd_tracker.cycles import Cycle, annual_cycle
+from cpd_tracker.cycles import annual_cycle
 from cpd_tracker.learners import roles_held
-from cpd_tracker.models import Activity, Learner, activity_role
+from cpd_tracker.models import Activity, Learner
 from cpd_tracker.projection import ActivityProjection
 from cpd_tracker.statements import (
     ActivityLoggedBuilder,
@@ -49,6 +50,12 @@ class ActivityEntry:
     link: str | None = None
     #: Identity of this submission: sending it twice logs the activity once.
     submission_id: str = ""
+    #: The kind of record, in the words of the officer's frameworks (``reflective-account``).
+    kind: str | None = None
+    participatory: bool = False
+    #: The named item (mandatory course) this completes, if any.
+    item: str | None = None
+    impact: str | None = None
 
 
 class ActivityRejected(ValueError):
@@ -90,6 +97,18 @@ def check_entry(session: Session, settings: Settings, learner: Learner, entry: A
                               + ", ".join(codes) + ".")
     if entry.reflection and len(entry.reflection) > REFLECTION_MAX:
         errors["reflection"] = f"Keep the reflection to {REFLECTION_MAX:,} characters."
+    if entry.impact and len(entry.impact) > REFLECTION_MAX:
+        errors["impact"] = f"Keep the impact statement to {REFLECTION_MAX:,} characters."
+    if entry.kind or entry.item:
+        kinds, items = frameworks.vocabulary_for(
+            session, [role.code for role in roles_held(learner, entry.activity_date)])
+        for field, value, known, what in (("kind", entry.kind, kinds, "kinds of record"),
+                                          ("item", entry.item, items, "required items")):
+            codes = [code for code, _ in known]
+            if value and value not in codes:
+                errors[field] = (f"{value!r} is not one of the {what} your roles count"
+                                 + (f"; choose one of: {', '.join(codes)}." if codes
+                                    else " (they count none)."))
     if entry.link and not entry.link.startswith(("https://", "http://")):
         errors["link"] = "A link must start with https:// or http://."
     return errors
@@ -125,6 +144,10 @@ def log_activity(session: Session, settings: Settings, learner: Learner, entry: 
             role_codes=tuple(role.code for role in roles_held(learner, entry.activity_date)),
             reflection=(entry.reflection or "").strip() or None,
             link=entry.link or None,
+            kind=entry.kind or None,
+            participatory=entry.participatory,
+            item=entry.item or None,
+            impact=(entry.impact or "").strip() or None,
         ),
     )
     store = StatementStore(session, listeners=[ActivityProjection(settings)])
@@ -146,42 +169,28 @@ def log_activity(session: Session, settings: Settings, learner: Learner, entry: 
 
 
 @dataclass(frozen=True)
-class CycleRecord:
-    """An officer's current cycle: the activities in it and progress for each role held."""
+class OfficerRecord:
+    """What My CPD shows: each role's judgement and the activities logged since the earliest
+    current cycle began."""
 
-    cycle: Cycle
+    standings: list[Standing]
     activities: list[Activity]
-    progress: list[HoursProgress]
+    since: date
 
 
-def cycle_record(session: Session, settings: Settings, learner: Learner, *,
-                 today: date) -> CycleRecord:
-    """What My CPD shows: this cycle's activities and each role's progress (three queries)."""
-    cycle = annual_cycle(today, settings.cycle_start)
+def officer_record(session: Session, settings: Settings, learner: Learner, *,
+                   today: date) -> OfficerRecord:
+    """The officer's standing in every role they hold, and their recent activities."""
+    standings = assess(session, settings, as_of=today, scope=Scope(learner_id=learner.id))
+    since = min((standing.judgement.cycle.start for standing in standings),
+                default=annual_cycle(today, settings.cycle_start).start)
     activities = list(session.scalars(
         sa.select(Activity)
-        .where(Activity.learner_id == learner.id,
-               Activity.activity_date.between(cycle.start, cycle.end))
+        .where(Activity.learner_id == learner.id, Activity.activity_date >= since)
         .options(selectinload(Activity.roles))
         .order_by(Activity.activity_date.desc(), Activity.id.desc())
     ))
-    totals = _minutes_by_role(session, learner, cycle)
-    progress = [
-        hours_progress(role.name, cycle, totals.get(role.id, 0), role.annual_target_minutes)
-        for role in roles_held(learner, today)
-    ]
-    return CycleRecord(cycle, activities, progress)
-
-
-def _minutes_by_role(session: Session, learner: Learner, cycle: Cycle) -> dict[int, int]:
-    rows = session.execute(
-        sa.select(activity_role.c.role_id, sa.func.sum(Activity.minutes))
-        .join(activity_role, activity_role.c.activity_id == Activity.id)
-        .where(Activity.learner_id == learner.id,
-               Activity.activity_date.between(cycle.start, cycle.end))
-        .group_by(activity_role.c.role_id)
-    )
-    return {role_id: int(total) for role_id, total in rows}
+    return OfficerRecord(standings, activities, since)
 
 
 def _minutes_on(session: Session, learner: Learner, day: date) -> int:
@@ -193,8 +202,10 @@ def _minutes_on(session: Session, learner: Learner, day: date) -> int:
 
 
 def _same_entry(activity: Activity, entry: ActivityEntry) -> bool:
-    return (activity.title, activity.activity_date, activity.minutes, activity.category) == (
-        entry.title.strip(), entry.activity_date, entry.minutes, entry.category)
+    return (activity.title, activity.activity_date, activity.minutes, activity.category,
+            activity.kind, activity.item) == (
+        entry.title.strip(), entry.activity_date, entry.minutes, entry.category,
+        entry.kind or None, entry.item or None)
 
 
 def _identity(learner: Learner) -> LearnerIdentity:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from cpd_tracker import migration, projection
+from cpd_tracker import allowances, assessment, frameworks, migration, projection, reports
+from cpd_tracker.models import Learner
 
 cpd = AppGroup("cpd", help="cpd-tracker: continuing professional development records.")
 
@@ -56,12 +61,152 @@ def db_current() -> None:
 
 @cpd.command("rebuild")
 def rebuild() -> None:
-    """Rebuild the CPD activity read model from the stored xAPI statements."""
+    """Rebuild the CPD read models (activities, allowances) from the stored xAPI statements."""
     state = _state()
     try:
         count = projection.rebuild(state.session, state.settings)
+        granted = allowances.rebuild(state.session, state.settings)
         state.session.commit()
     except Exception:
         state.session.rollback()
         raise
-    click.echo(f"Rebuilt {count} CPD activities from their statements.")
+    click.echo(f"Rebuilt {count} CPD activities and {granted} exemptions, extensions and "
+               "absences from their statements.")
+
+
+@cpd.group("frameworks")
+def frameworks_group() -> None:
+    """Requirement frameworks: the rules each role's CPD is judged by."""
+
+
+@frameworks_group.command("load")
+@click.argument("file")
+def frameworks_load(file: str) -> None:
+    """Check FILE (a framework YAML file, or the name of a shipped one) and load it.
+
+    All or nothing: any problem is reported with its line and field, and nothing is loaded.
+    Shipped: ipp-example, nmc-revalidation, gphc-revalidation, rics.
+    """
+    state = _state()
+    path = Path(file)
+    if not path.exists():
+        try:
+            path = frameworks.shipped(file)
+        except LookupError as missing:
+            raise click.ClickException(f"{file}: no such file. {missing}") from None
+    try:
+        report = frameworks.load_file(state.session, path,
+                                      categories=[code for code, _ in state.settings.categories],
+                                      today=state.today())
+        state.session.commit()
+    except frameworks.FrameworkInvalid as invalid:
+        state.session.rollback()
+        raise click.ClickException(f"{invalid}\nNothing was loaded.") from None
+    except Exception:
+        state.session.rollback()
+        raise
+    click.echo(str(report))
+
+
+@frameworks_group.command("list")
+def frameworks_list() -> None:
+    """List the loaded frameworks, their versions and roles."""
+    state = _state()
+    catalogue = frameworks.catalogue(state.session, categories=dict(state.settings.categories))
+    if not catalogue:
+        click.echo("No frameworks loaded. Load one with `flask cpd frameworks load FILE`.")
+    for code, role in sorted(catalogue.items()):
+        for version in role.versions:
+            until = f" to {version.effective_to:%-d %b %Y}" if version.effective_to else ""
+            requirements = version.requirements
+            click.echo(f"{code}: {requirements.framework} {requirements.version}, from "
+                       f"{version.effective_from:%-d %b %Y}{until}; "
+                       f"{requirements.cycle.description}; {len(requirements.rules)} rules")
+
+
+@cpd.command("compliance")
+@click.option("--role", help="Only people in this role (code).")
+@click.option("--unit", help="Only people in this organisational unit.")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+              help="Judge as things stood on this date (YYYY-MM-DD). Default: today.")
+@click.option("--format", "output", type=click.Choice(["table", "json", "csv"]),
+              default="table", show_default=True)
+def compliance_report(role: str | None, unit: str | None, as_of: Any, output: str) -> None:
+    """Print the compliance status of everyone in scope, one line per person and role."""
+    state = _state()
+    day = as_of.date() if as_of else state.today()
+    standings = assessment.assess(state.session, state.settings, as_of=day,
+                                  scope=assessment.Scope(role=role, unit=unit))
+    click.echo(reports.compliance_text(standings, output, as_of=day), nl=False)
+
+
+@cpd.command("exempt")
+@click.argument("reference")
+@click.option("--role", required=True, help="The role code the exemption is for.")
+@click.option("--reason", required=True, help="Why (kept with the decision).")
+@click.option("--by", "lead", required=True, help="The lead's user reference.")
+@click.option("--on", type=click.DateTime(["%Y-%m-%d"]),
+              help="A day in the cycle to exempt (default: today).")
+def exempt(reference: str, role: str, reason: str, lead: str, on: Any) -> None:
+    """Exempt person REFERENCE from a role's requirements for one cycle."""
+    state = _state()
+    learner = _learner(reference)
+    granted = _granting(lambda: allowances.grant_exemption(
+        state.session, state.settings, _lead(lead), learner, role,
+        on=on.date() if on else state.today(), reason=reason))
+    click.echo(f"{learner.name} is exempt from {role} for the cycle starting "
+               f"{granted.cycle_start:%-d %b %Y}.")
+
+
+@cpd.command("extend")
+@click.argument("reference")
+@click.option("--role", required=True, help="The role code the extension is for.")
+@click.option("--until", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="The new due date (YYYY-MM-DD).")
+@click.option("--reason", required=True, help="Why (kept with the decision).")
+@click.option("--by", "lead", required=True, help="The lead's user reference.")
+def extend(reference: str, role: str, until: Any, reason: str, lead: str) -> None:
+    """Give person REFERENCE until a later date to meet this cycle's requirements."""
+    state = _state()
+    learner = _learner(reference)
+    granted = _granting(lambda: allowances.grant_extension(
+        state.session, state.settings, _lead(lead), learner, role, on=state.today(),
+        due=until.date(), reason=reason))
+    click.echo(f"{learner.name} has until {granted.extended_to:%-d %b %Y} for {role} "
+               f"(cycle starting {granted.cycle_start:%-d %b %Y}).")
+
+
+@cpd.command("absence")
+@click.argument("reference")
+@click.option("--from", "starts", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "ends", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--reason", required=True, help="E.g. parental leave, long-term sickness.")
+@click.option("--by", "lead", required=True, help="The approving lead's user reference.")
+def absence(reference: str, starts: Any, ends: Any, reason: str, lead: str) -> None:
+    """Record an approved absence for person REFERENCE; targets are pro-rated for it."""
+    state = _state()
+    learner = _learner(reference)
+    _granting(lambda: allowances.approve_absence(
+        state.session, state.settings, _lead(lead), learner, starts_on=starts.date(),
+        ends_on=ends.date(), reason=reason))
+    click.echo(f"Absence recorded for {learner.name}: {starts:%-d %b %Y} to {ends:%-d %b %Y}.")
+
+
+def _learner(reference: str) -> Learner:
+    learner = _state().session.scalar(sa.select(Learner).where(Learner.reference == reference))
+    if learner is None:
+        raise click.ClickException(f"No person with reference {reference!r} is known to "
+                                   "cpd-tracker (they appear once they have signed in).")
+    return learner
+
+
+def _lead(reference: str) -> allowances.Lead:
+    known = _state().session.scalar(sa.select(Learner).where(Learner.reference == reference))
+    return allowances.Lead(reference=reference, name=known.name if known else reference)
+
+
+def _granting(grant: Any) -> Any:
+    try:
+        return grant()
+    except allowances.AllowanceRefused as refused:
+        raise click.ClickException(str(refused)) from None

@@ -1,14 +1,137 @@
-"""The compliance engine: how far a person is from what their role asks. Pure functions.
+"""The compliance engine: is this person meeting their role's requirements, and what is missing?
 
-No Flask and no SQL here: totals come in, a result with a sentence a person can read comes out,
-so every rule can be tested (and property-tested) on plain values.
+Pure functions over plain values: a :class:`~cpd_tracker.requirements.RequirementSet`, a cycle,
+the person's circumstances and their activities (as :class:`Tally` groups) go in; a
+:class:`Judgement` with a status and a readable explanation for every rule comes out. No Flask
+and no SQL, so every rule is tested, and property-tested, on values; the force-wide report feeds
+it from one aggregate query.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import enum
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from fractions import Fraction
 
-from cpd_tracker.cycles import Cycle
+from cpd_tracker.cycles import Cycle, add_months
+from cpd_tracker.requirements import ActivityFilter, RequirementSet, Rule
+
+_ONE_DAY = timedelta(days=1)
+
+
+class Status(enum.Enum):
+    """Where a person stands for one role this cycle, best first."""
+
+    EXEMPT = "exempt"
+    COMPLIANT = "compliant"
+    ON_TRACK = "on-track"
+    AT_RISK = "at-risk"
+    NON_COMPLIANT = "non-compliant"
+
+    @property
+    def label(self) -> str:
+        """``"Non-compliant"``, ``"On track"``: as a person reads it."""
+        return "Non-compliant" if self is Status.NON_COMPLIANT else (
+            self.value.replace("-", " ").capitalize())
+
+    @property
+    def rank(self) -> int:
+        """0 for the best status; ``a.rank < b.rank`` means a is better than b."""
+        return list(Status).index(self)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Activities alike in everything the rules look at, added up.
+
+    One activity is a tally with ``count=1``; the force-wide report gets tallies straight from
+    a ``GROUP BY``.
+    """
+
+    minutes: int
+    count: int = 1
+    category: str = "other"
+    kind: str | None = None
+    participatory: bool = False
+    verified: bool = False
+    reflection: bool = False
+    impact: bool = False
+
+
+@dataclass(frozen=True)
+class Absence:
+    """An approved absence (parental leave, long-term sickness) that reduces the target."""
+
+    starts_on: date
+    ends_on: date
+    reason: str = "approved absence"
+
+
+@dataclass(frozen=True)
+class Circumstances:
+    """What about the person, rather than their CPD, bears on the judgement."""
+
+    held_from: date
+    held_until: date | None = None
+    fte: Fraction = Fraction(1)
+    absences: tuple[Absence, ...] = ()
+    #: A lead's exemption for this cycle: the reason, or ``None``.
+    exemption: str | None = None
+    #: A lead's extension for this cycle: the new due date, or ``None``.
+    extended_to: date | None = None
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """How one rule stands: the figures, whether it is met, and what to say about it."""
+
+    rule: Rule
+    done: int
+    target: int
+    full_target: int
+    met: bool
+    summary: str
+    sentence: str
+    #: The date by which the rule must be met (an item's expiry may come before the cycle end).
+    due: date
+    #: Still to do (minutes or count); 0 when met. Items: 1 when not current.
+    shortfall: int
+    #: For items: the date the person last completed it.
+    last_done: date | None = None
+
+    @property
+    def percent(self) -> int:
+        """Whole percent done, capped at 100 (for a progress bar)."""
+        if self.rule.measure == "item":
+            return 100 if self.met else 0
+        if self.target == 0:
+            return 100
+        return min(100, self.done * 100 // self.target)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One person's standing in one role for one cycle, with the reasons."""
+
+    requirements: RequirementSet
+    cycle: Cycle
+    as_of: date
+    due: date
+    status: Status
+    rules: tuple[RuleResult, ...]
+    #: Why targets differ from the framework's (part-time, joined mid-cycle, absence).
+    adjustments: tuple[str, ...] = ()
+    #: What to do next, in one sentence.
+    next_step: str = ""
+    exemption: str | None = None
+    factor: Fraction = field(default=Fraction(1))
+
+    @property
+    def unmet(self) -> tuple[RuleResult, ...]:
+        return tuple(result for result in self.rules if not result.met)
 
 
 def format_minutes(minutes: int) -> str:
@@ -21,48 +144,226 @@ def format_minutes(minutes: int) -> str:
     return f"{hours} h {rest} m"
 
 
-@dataclass(frozen=True)
-class HoursProgress:
-    """Progress towards a minimum number of hours in a cycle."""
-
-    role_name: str
-    cycle: Cycle
-    logged_minutes: int
-    target_minutes: int
-
-    @property
-    def met(self) -> bool:
-        return self.logged_minutes >= self.target_minutes
-
-    @property
-    def shortfall_minutes(self) -> int:
-        return max(self.target_minutes - self.logged_minutes, 0)
-
-    @property
-    def percent(self) -> int:
-        """Whole percent done, capped at 100 (for a progress bar)."""
-        if self.target_minutes == 0:
-            return 100
-        return min(100, self.logged_minutes * 100 // self.target_minutes)
-
-    @property
-    def summary(self) -> str:
-        """``"14 h 30 m of 20 h"``."""
-        return f"{format_minutes(self.logged_minutes)} of {format_minutes(self.target_minutes)}"
-
-    @property
-    def sentence(self) -> str:
-        """What this means for the person, in one sentence."""
-        ends = f"{self.cycle.end:%-d %b %Y}"
-        if self.met:
-            return f"You have met this year's {self.role_name} CPD target."
-        return (f"Log {format_minutes(self.shortfall_minutes)} more by {ends} to meet this "
-                f"year's {self.role_name} CPD target.")
+def format_date(day: date) -> str:
+    """``"31 Mar 2027"``: how dates read on every page and message."""
+    return f"{day:%-d %b %Y}"
 
 
-def hours_progress(role_name: str, cycle: Cycle, logged_minutes: int,
-                   target_minutes: int) -> HoursProgress:
-    """Judge logged minutes against a role's annual target for one cycle."""
-    if logged_minutes < 0 or target_minutes < 0:
-        raise ValueError("minutes cannot be negative")
-    return HoursProgress(role_name, cycle, logged_minutes, target_minutes)
+def matches(rule_filter: ActivityFilter, tally: Tally) -> bool:
+    """Whether a rule with this filter counts these activities."""
+    return (
+        (rule_filter.categories is None or tally.category in rule_filter.categories)
+        and (rule_filter.kinds is None or tally.kind in rule_filter.kinds)
+        and (rule_filter.participatory is None or tally.participatory == rule_filter.participatory)
+        and (not rule_filter.verified_only or tally.verified)
+        and (rule_filter.output is None
+             or (tally.reflection if rule_filter.output == "reflection" else tally.impact))
+    )
+
+
+def pro_rata_factor(requirements: RequirementSet, cycle: Cycle,
+                    circumstances: Circumstances) -> tuple[Fraction, tuple[str, ...]]:
+    """The share of the full target this person owes this cycle, and why, in words.
+
+    Never above 1: part-time hours, days not in the role and approved absences only reduce it.
+    """
+    factor = Fraction(1)
+    reasons: list[str] = []
+    policy = requirements.pro_rata
+    if "fte" in policy and circumstances.fte < 1:
+        factor *= max(Fraction(0), circumstances.fte)
+        reasons.append(f"Part-time ({_fte_text(circumstances.fte)} FTE): targets are "
+                       f"{_percent_text(circumstances.fte)} of the full figures.")
+    available = cycle.days
+    if "days-in-role" in policy:
+        held = cycle.overlap(circumstances.held_from, circumstances.held_until)
+        if held < cycle.days:
+            available = held
+            reasons.append(f"In the role for {held} of the cycle's {cycle.days} days.")
+    if "absence" in policy and circumstances.absences:
+        absent = _absent_days(cycle, circumstances)
+        if absent:
+            available = max(available - absent, 0)
+            kinds = sorted({absence.reason for absence in circumstances.absences})
+            reasons.append(f"Approved absence ({', '.join(kinds)}): {absent} days.")
+    if available < cycle.days:
+        factor *= Fraction(available, cycle.days)
+    return min(factor, Fraction(1)), tuple(reasons)
+
+
+def judge(requirements: RequirementSet, cycle: Cycle, circumstances: Circumstances,
+          activities: Iterable[Tally], items: Mapping[tuple[str, bool], date], *,
+          as_of: date) -> Judgement:
+    """Judge one person in one role for ``cycle``, as things stand on ``as_of``.
+
+    ``activities`` are the person's activities in the cycle up to ``as_of`` that count for the
+    role; ``items`` maps ``(item code, verified)`` to the last date the person completed that
+    named item (on or before ``as_of``), whenever that was.
+    """
+    tallies = tuple(activities)
+    due = circumstances.extended_to or cycle.end
+    factor, adjustments = pro_rata_factor(requirements, cycle, circumstances)
+    results = tuple(
+        _judge_rule(rule, cycle, due, tallies, items, factor, circumstances, as_of)
+        for rule in requirements.rules
+    )
+    status = _status(requirements, cycle, due, results, circumstances, as_of)
+    if circumstances.extended_to:
+        adjustments += (f"Extended by your accreditation lead to {format_date(due)}.",)
+    return Judgement(
+        requirements=requirements, cycle=cycle, as_of=as_of, due=due, status=status,
+        rules=results, adjustments=adjustments,
+        next_step=_next_step(requirements, status, due, results, circumstances),
+        exemption=circumstances.exemption, factor=factor,
+    )
+
+
+def _judge_rule(rule: Rule, cycle: Cycle, due: date, tallies: tuple[Tally, ...],
+                items: Mapping[tuple[str, bool], date], factor: Fraction,
+                circumstances: Circumstances, as_of: date) -> RuleResult:
+    if rule.measure == "item":
+        return _judge_item(rule, cycle, due, items, circumstances.held_from, as_of)
+    target = math.ceil(rule.target * factor) if rule.pro_rata else rule.target
+    counted = [tally for tally in tallies if matches(rule.matches, tally)]
+    if rule.measure == "minutes":
+        done = sum(tally.minutes for tally in counted)
+        summary = f"{format_minutes(done)} of {format_minutes(target)}"
+        missing = format_minutes(target - done)
+    else:
+        done = sum(tally.count for tally in counted)
+        summary = f"{done} of {target} {_noun(rule, target)}"
+        missing = f"{target - done} more {_noun(rule, target - done)}"
+    met = done >= target
+    if met:
+        sentence = f"{rule.label}: done."
+    elif as_of > due:
+        sentence = f"{rule.label}: {missing} short when the cycle ended on {format_date(due)}."
+    else:
+        sentence = f"{rule.label}: {missing} to go by {format_date(due)}."
+    return RuleResult(rule=rule, done=done, target=target, full_target=rule.target, met=met,
+                      summary=summary, sentence=sentence, due=due,
+                      shortfall=max(target - done, 0))
+
+
+def _judge_item(rule: Rule, cycle: Cycle, due: date, items: Mapping[tuple[str, bool], date],
+                held_from: date, as_of: date) -> RuleResult:
+    """A named item: current on the day judged, or done in the cycle if it does not recur.
+
+    Someone new to the role has ``every_months`` from their start to do it the first time, so
+    an old completion never makes an item fall due sooner than having none at all.
+    """
+    assert rule.item is not None
+    candidates = [day for (code, verified), day in items.items()
+                  if code == rule.item and (verified or not rule.matches.verified_only)
+                  and day <= as_of]
+    last = max(candidates, default=None)
+    judged_on = min(as_of, due)
+    if rule.every_months:
+        expires = add_months(last, rule.every_months) if last else None
+        met = expires is not None and expires > judged_on
+        grace = add_months(held_from, rule.every_months)
+        item_due = min(max(expires or grace, grace), due)
+        if met:
+            assert expires is not None and last is not None
+            summary = f"done {format_date(last)}, next due by {format_date(expires)}"
+        elif item_due < as_of:
+            summary = f"overdue since {format_date(item_due)}"
+        else:
+            summary = f"due by {format_date(item_due)}"
+    else:
+        met = last is not None and last >= cycle.start
+        item_due = due
+        summary = f"done {format_date(last)}" if met and last else f"due by {format_date(due)}"
+    if met:
+        sentence = f"{rule.label}: {summary}."
+    elif item_due < as_of:
+        sentence = f"{rule.label}: overdue since {format_date(item_due)}; complete it now."
+    else:
+        sentence = f"{rule.label}: complete it by {format_date(item_due)}."
+    return RuleResult(rule=rule, done=int(met), target=1, full_target=1, met=met,
+                      summary=f"{rule.label}: {summary}", sentence=sentence, due=item_due,
+                      shortfall=0 if met else 1, last_done=last)
+
+
+def _status(requirements: RequirementSet, cycle: Cycle, due: date,
+            results: tuple[RuleResult, ...], circumstances: Circumstances,
+            as_of: date) -> Status:
+    if circumstances.exemption is not None:
+        return Status.EXEMPT
+    unmet = [result for result in results if not result.met]
+    if not unmet:
+        return Status.COMPLIANT
+    if requirements.cycle.kind == "rolling" or any(result.due < as_of for result in unmet):
+        return Status.NON_COMPLIANT
+    if any((result.due - as_of).days <= requirements.at_risk_days for result in unmet):
+        return Status.AT_RISK
+    # Pace runs from when the person could start: the cycle start, or joining the role.
+    began = max(cycle.start, circumstances.held_from)
+    span = max((cycle.end - began).days + 1, 1)
+    elapsed = Fraction(min(max((as_of - began).days + 1, 0), span), span)
+    # Behind: under half of what an even pace would have done by now. Not in the first
+    # quarter, when an empty record is normal.
+    behind = elapsed > Fraction(1, 4) and any(
+        result.rule.measure != "item" and result.done * 2 < result.target * elapsed
+        for result in unmet)
+    return Status.AT_RISK if behind else Status.ON_TRACK
+
+
+def _next_step(requirements: RequirementSet, status: Status, due: date,
+               results: tuple[RuleResult, ...], circumstances: Circumstances) -> str:
+    role = requirements.role_name
+    if status is Status.EXEMPT:
+        reason = (circumstances.exemption or "").strip().rstrip(".")
+        return f"You are exempt from the {role} requirements this cycle: {reason}."
+    if status is Status.COMPLIANT:
+        return f"You have met every {role} requirement this cycle."
+    needs = _join([_need(result) for result in results if not result.met])
+    if status is Status.NON_COMPLIANT:
+        return (f"You are behind on the {role} requirements: {needs}. Do it as soon as you can "
+                "and speak to your line manager or accreditation lead.")
+    return f"To meet the {role} requirements by {format_date(due)}: {needs}."
+
+
+def _need(result: RuleResult) -> str:
+    rule = result.rule
+    if rule.measure == "item":
+        return f"complete {rule.label}"
+    if rule.measure == "minutes":
+        return f"log {format_minutes(result.shortfall)} more {rule.noun}"
+    return f"add {result.shortfall} more {_noun(rule, result.shortfall)}"
+
+
+def _noun(rule: Rule, number: int) -> str:
+    return rule.noun_one if number == 1 else rule.noun
+
+
+def _join(parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _absent_days(cycle: Cycle, circumstances: Circumstances) -> int:
+    """Days of approved absence within the cycle and the time in role, overlaps counted once."""
+    first = max(cycle.start, circumstances.held_from)
+    last = min(cycle.end, circumstances.held_until or cycle.end)
+    spans = sorted((max(a.starts_on, first), min(a.ends_on, last))
+                   for a in circumstances.absences)
+    total, reached = 0, None
+    for begins, ends in spans:
+        if reached is not None and begins <= reached:
+            begins = reached + _ONE_DAY
+        if ends >= begins:
+            total += (ends - begins).days + 1
+            reached = ends if reached is None else max(reached, ends)
+    return total
+
+
+def _fte_text(fte: Fraction) -> str:
+    return f"{float(fte):.2f}".rstrip("0").rstrip(".")
+
+
+def _percent_text(fte: Fraction) -> str:
+    return f"{float(fte) * 100:.0f}%"
+
+

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     IntegerField,
@@ -57,18 +58,31 @@ class ActivityForm(FlaskForm):
         render_kw={"min": 0, "max": 59, "inputmode": "numeric"},
     )
     category = SelectField("Category", validate_choice=False)
+    kind = SelectField("Kind of record (optional)", validate_choice=False,
+                       description="If your role's requirements count this kind of record.")
+    participatory = BooleanField("Done with other people (participatory learning)")
+    item = SelectField("Completes a required item (optional)", validate_choice=False,
+                       description="A mandatory course or refresher your role asks for.")
     reflection = TextAreaField(
         "What did you learn?",
-        description="How it changed or will change your practice. Plain text.",
-        render_kw={"rows": 5, "maxlength": REFLECTION_MAX},
+        description="Your reflection on the activity. Plain text.",
+        render_kw={"rows": 4, "maxlength": REFLECTION_MAX},
+    )
+    impact = TextAreaField(
+        "How has it changed your practice? (optional)",
+        description="The difference it made, or will make, to your work. Plain text.",
+        render_kw={"rows": 3, "maxlength": REFLECTION_MAX},
     )
     link = URLField("Link (optional)", description="A course page or article, if there is one.",
                     render_kw={"placeholder": "https://"})
 
     def __init__(self, *args: Any, categories: tuple[tuple[str, str], ...], today: date,
+                 kinds: list[tuple[str, str]] = (), items: list[tuple[str, str]] = (),
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.category.choices = [SelectChoice(code, label) for code, label in categories]
+        self.kind.choices = [SelectChoice("", "—"), *(SelectChoice(c, n) for c, n in kinds)]
+        self.item.choices = [SelectChoice("", "—"), *(SelectChoice(c, n) for c, n in items)]
         self.activity_date.render_kw = {"max": today.isoformat()}
         if not self.is_submitted():
             self.submission_id.data = str(uuid.uuid4())
@@ -86,6 +100,10 @@ class ActivityForm(FlaskForm):
             reflection=self.reflection.data or None,
             link=(self.link.data or "").strip() or None,
             submission_id=self.submission_id.data or "",
+            kind=self.kind.data or None,
+            participatory=bool(self.participatory.data),
+            item=self.item.data or None,
+            impact=self.impact.data or None,
         )
 
     def show_errors(self, errors: dict[str, str]) -> None:

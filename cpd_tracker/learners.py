@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from cpd_tracker.models import Learner, LearnerRole, Role
+from cpd_tracker.models import Activity, Learner, LearnerRole, Role, activity_role
 
 
 @dataclass(frozen=True)
@@ -74,31 +74,33 @@ def sync_learner(session: Session, profile: LearnerProfile) -> tuple[Learner, st
     return learner, "created" if created else "updated" if changed else "unchanged"
 
 
-def define_role(session: Session, code: str, name: str, annual_target_hours: float) -> Role:
-    """Create or update a role and its annual CPD target (flushes, does not commit)."""
-    if annual_target_hours < 0:
-        raise ValueError(f"annual_target_hours must not be negative, got {annual_target_hours}")
-    role = session.scalar(sa.select(Role).where(Role.code == code))
-    if role is None:
-        role = Role(code=code)
-        session.add(role)
-    role.name = name
-    role.annual_target_minutes = round(annual_target_hours * 60)
-    session.flush()
-    return role
-
-
 def assign_role(session: Session, learner: Learner, role_code: str, started_on: date,
-                ended_on: date | None = None) -> LearnerRole:
-    """Record that ``learner`` holds the role from ``started_on`` (flushes, does not commit)."""
+                ended_on: date | None = None, *, accredited_on: date | None = None
+                ) -> LearnerRole:
+    """Record that ``learner`` holds the role from ``started_on`` (flushes, does not commit).
+
+    Roles come from loaded frameworks (``flask cpd frameworks load``). CPD the person already
+    logged within the period starts counting towards the role, as if the role had been known
+    when it was logged.
+    """
     role = session.scalar(sa.select(Role).where(Role.code == role_code))
     if role is None:
-        raise LookupError(f"no role with code {role_code!r}; define it first")
+        known = ", ".join(session.scalars(sa.select(Role.code).order_by(Role.code))) or "none"
+        raise LookupError(f"no role with code {role_code!r}; roles come from the loaded "
+                          f"frameworks (flask cpd frameworks load FILE). Known roles: {known}")
     if ended_on is not None and ended_on < started_on:
         raise ValueError(f"ended_on {ended_on} is before started_on {started_on}")
-    held = LearnerRole(learner=learner, role=role, started_on=started_on, ended_on=ended_on)
+    held = LearnerRole(learner=learner, role=role, started_on=started_on, ended_on=ended_on,
+                       accredited_on=accredited_on)
     session.add(held)
     session.flush()
+    in_period = sa.select(Activity.id, sa.literal(role.id)).where(
+        Activity.learner_id == learner.id, Activity.activity_date >= started_on,
+        *([Activity.activity_date <= ended_on] if ended_on else []),
+        ~sa.exists().where(activity_role.c.activity_id == Activity.id,
+                           activity_role.c.role_id == role.id),
+    )
+    session.execute(sa.insert(activity_role).from_select(["activity_id", "role_id"], in_period))
     return held
 
 

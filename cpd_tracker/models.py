@@ -51,19 +51,61 @@ class Learner(Base):
     )
 
 
+class Framework(Base):
+    """A requirement framework (IPP, NMC revalidation...) as loaded from its file."""
+
+    __tablename__ = "cpd_framework"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(255))
+    #: The shared vocabulary of the file: activity kinds and named items.
+    vocabulary: Mapped[dict] = mapped_column(sa.JSON)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now, onupdate=_now)
+
+    versions: Mapped[list[FrameworkVersion]] = relationship(
+        back_populates="framework", order_by="FrameworkVersion.effective_from"
+    )
+
+
+class FrameworkVersion(Base):
+    """One version of a framework's rules, in force from ``effective_from``.
+
+    A cycle is judged by the version in force when it started; a version that has come into
+    force is never changed, so last year's results are never silently rewritten.
+    """
+
+    __tablename__ = "cpd_framework_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(sa.ForeignKey("cpd_framework.id"), index=True)
+    version: Mapped[str] = mapped_column(sa.String(64))
+    effective_from: Mapped[date] = mapped_column(sa.Date)
+    effective_to: Mapped[date | None] = mapped_column(sa.Date)
+    #: The version's roles and rules, as checked from the file (see ``frameworks``).
+    definition: Mapped[dict] = mapped_column(sa.JSON)
+    checksum: Mapped[str] = mapped_column(sa.String(64))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+
+    framework: Mapped[Framework] = relationship(back_populates="versions")
+
+    __table_args__ = (
+        sa.UniqueConstraint("framework_id", "version", name="uq_cpd_framework_version_label"),
+    )
+
+
 class Role(Base):
-    """A role whose holders must keep CPD, with its annual hours target."""
+    """A role whose holders must keep CPD; its requirements come from its framework."""
 
     __tablename__ = "cpd_role"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str] = mapped_column(sa.String(255))
-    annual_target_minutes: Mapped[int] = mapped_column(sa.Integer)
+    framework_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cpd_framework.id"),
+                                                     index=True)
 
-    __table_args__ = (
-        sa.CheckConstraint("annual_target_minutes >= 0", name="target_not_negative"),
-    )
+    framework: Mapped[Framework | None] = relationship()
 
 
 class LearnerRole(Base):
@@ -76,6 +118,8 @@ class LearnerRole(Base):
     role_id: Mapped[int] = mapped_column(sa.ForeignKey("cpd_role.id"), index=True)
     started_on: Mapped[date] = mapped_column(sa.Date)
     ended_on: Mapped[date | None] = mapped_column(sa.Date)
+    #: When the person was accredited in the role, for cycles on the accreditation anniversary.
+    accredited_on: Mapped[date | None] = mapped_column(sa.Date)
 
     learner: Mapped[Learner] = relationship(back_populates="roles")
     role: Mapped[Role] = relationship(lazy="joined")
@@ -110,7 +154,16 @@ class Activity(Base):
     minutes: Mapped[int] = mapped_column(sa.Integer)
     title: Mapped[str] = mapped_column(sa.String(255))
     category: Mapped[str] = mapped_column(sa.String(64))
+    #: What sort of record this is, in the framework's words (``reflective-account``...).
+    kind: Mapped[str | None] = mapped_column(sa.String(64))
+    #: Done with other people (the NMC's "participatory" learning).
+    participatory: Mapped[bool] = mapped_column(sa.Boolean, default=False,
+                                                server_default=sa.false())
+    #: The named item this completes (``data-protection``...), if any.
+    item: Mapped[str | None] = mapped_column(sa.String(64))
     reflection: Mapped[str | None] = mapped_column(sa.Text)
+    #: How it changed the officer's practice (the College of Policing's "impact").
+    impact: Mapped[str | None] = mapped_column(sa.Text)
     link: Mapped[str | None] = mapped_column(sa.String(2048))
     verification: Mapped[str] = mapped_column(sa.String(32), default="self-declared")
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -120,5 +173,54 @@ class Activity(Base):
 
     __table_args__ = (
         sa.Index("ix_cpd_activity_learner_date", "learner_id", "activity_date"),
+        # The force-wide aggregate scans a date range; the item query looks items up by person.
+        sa.Index("ix_cpd_activity_date", "activity_date"),
+        sa.Index("ix_cpd_activity_item", "item", "learner_id", "activity_date"),
         sa.CheckConstraint("minutes > 0", name="minutes_positive"),
+    )
+
+
+class Allowance(Base):
+    """A lead's decision that changes what a person owes for a role's cycle.
+
+    ``exemption`` (nothing owed this cycle) or ``extension`` (a later due date). Projected
+    from the statement that records the decision; voiding that statement withdraws it.
+    """
+
+    __tablename__ = "cpd_allowance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    learner_id: Mapped[int] = mapped_column(sa.ForeignKey("cpd_learner.id"), index=True)
+    role_id: Mapped[int] = mapped_column(sa.ForeignKey("cpd_role.id"))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    cycle_start: Mapped[date] = mapped_column(sa.Date)
+    extended_to: Mapped[date | None] = mapped_column(sa.Date)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    granted_by: Mapped[str] = mapped_column(sa.String(255))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    role: Mapped[Role] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('exemption', 'extension')", name="kind_known"),
+    )
+
+
+class Absence(Base):
+    """An approved absence (parental leave, long-term sickness) that pro-rates targets."""
+
+    __tablename__ = "cpd_absence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    learner_id: Mapped[int] = mapped_column(sa.ForeignKey("cpd_learner.id"), index=True)
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    ends_on: Mapped[date] = mapped_column(sa.Date)
+    reason: Mapped[str] = mapped_column(sa.String(255))
+    approved_by: Mapped[str] = mapped_column(sa.String(255))
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        sa.CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
     )

@@ -51,7 +51,11 @@ class ActivityProjection:
             ),
             title=name.get("en-GB") or next(iter(name.values()), ""),
             category=extensions[vocabulary.EXT_CATEGORY],
+            kind=extensions.get(vocabulary.EXT_KIND),
+            participatory=bool(extensions.get(vocabulary.EXT_PARTICIPATORY, False)),
+            item=extensions.get(vocabulary.EXT_ITEM),
             reflection=statement.get("result", {}).get("response"),
+            impact=extensions.get(vocabulary.EXT_IMPACT),
             link=definition.get("moreInfo"),
             recorded_at=aniso8601.parse_datetime(statement["stored"]),
         )

@@ -71,6 +71,10 @@ class LoggedActivity:
     role_codes: tuple[str, ...]
     reflection: str | None = None
     link: str | None = None
+    kind: str | None = None
+    participatory: bool = False
+    item: str | None = None
+    impact: str | None = None
 
 
 class StatementBuilder:
@@ -107,6 +111,20 @@ class ActivityLoggedBuilder(StatementBuilder):
         result = tincan.Result(duration=timedelta(minutes=activity.minutes))
         if activity.reflection:
             result.response = activity.reflection
+        extensions = {
+            vocabulary.EXT_CATEGORY: activity.category,
+            vocabulary.EXT_ROLES: list(activity.role_codes),
+            vocabulary.EXT_ACTIVITY_DATE: activity.activity_date.isoformat(),
+        }
+        # Optional facts only when present, so a plain activity's statement stays as it was.
+        if activity.kind:
+            extensions[vocabulary.EXT_KIND] = activity.kind
+        if activity.participatory:
+            extensions[vocabulary.EXT_PARTICIPATORY] = True
+        if activity.item:
+            extensions[vocabulary.EXT_ITEM] = activity.item
+        if activity.impact:
+            extensions[vocabulary.EXT_IMPACT] = activity.impact
         statement = tincan.Statement(
             id=statement_id,
             actor=_tincan_agent(self.settings, learner),
@@ -119,18 +137,99 @@ class ActivityLoggedBuilder(StatementBuilder):
             result=result,
             context=tincan.Context(
                 language="en-GB",
-                extensions=tincan.Extensions({
-                    vocabulary.EXT_CATEGORY: activity.category,
-                    vocabulary.EXT_ROLES: list(activity.role_codes),
-                    vocabulary.EXT_ACTIVITY_DATE: activity.activity_date.isoformat(),
-                }),
+                extensions=tincan.Extensions(extensions),
             ),
             timestamp=occurred,
         )
         return self._to_dict(statement)
 
 
+@dataclass(frozen=True)
+class LeadDecision:
+    """A lead's decision about a person: an exemption, an extension or an approved absence."""
+
+    learner: LearnerIdentity
+    reason: str
+    decided_at: datetime
+    role_code: str | None = None
+    cycle_start: date | None = None
+    due: date | None = None
+    absence: tuple[date, date] | None = None
+
+
+class _LeadDecisionBuilder(StatementBuilder):
+    """``<lead> <verb> <officer>``: the lead is the actor, the officer the object."""
+
+    verb: ClassVar[str]
+    display: ClassVar[dict[str, str]]
+
+    def identity(self, decision: LeadDecision) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def statement_id(self, decision: LeadDecision) -> uuid.UUID:
+        """The same decision, made at the same moment, is one statement however often sent."""
+        return deterministic_id(self.settings, self.key, decision.learner.reference,
+                                *self.identity(decision), decision.decided_at.isoformat())
+
+    def build(self, lead: LearnerIdentity, decision: LeadDecision) -> dict[str, Any]:
+        extensions: dict[str, Any] = {}
+        if decision.role_code:
+            extensions[vocabulary.EXT_ROLE] = decision.role_code
+        if decision.cycle_start:
+            extensions[vocabulary.EXT_CYCLE_START] = decision.cycle_start.isoformat()
+        if decision.due:
+            extensions[vocabulary.EXT_DUE_DATE] = decision.due.isoformat()
+        if decision.absence:
+            extensions[vocabulary.EXT_ABSENCE_START] = decision.absence[0].isoformat()
+            extensions[vocabulary.EXT_ABSENCE_END] = decision.absence[1].isoformat()
+        statement = tincan.Statement(
+            id=self.statement_id(decision),
+            actor=_tincan_agent(self.settings, lead),
+            verb=tincan.Verb(id=self.verb, display=tincan.LanguageMap(self.display)),
+            object=_tincan_agent(self.settings, decision.learner),
+            result=tincan.Result(response=decision.reason),
+            context=tincan.Context(language="en-GB", extensions=tincan.Extensions(extensions)),
+            timestamp=decision.decided_at,
+        )
+        return self._to_dict(statement)
+
+
+class ExemptionGrantedBuilder(_LeadDecisionBuilder):
+    """``<lead> exempted <officer>`` from a role's requirements for one cycle."""
+
+    key = "cpd.exemption.granted"
+    verb = vocabulary.VERB_EXEMPTED
+    display = vocabulary.VERB_EXEMPTED_DISPLAY
+
+    def identity(self, decision: LeadDecision) -> tuple[str, ...]:
+        return (str(decision.role_code), str(decision.cycle_start))
+
+
+class ExtensionGrantedBuilder(_LeadDecisionBuilder):
+    """``<lead> extended the CPD due date of <officer>`` for a role's cycle."""
+
+    key = "cpd.extension.granted"
+    verb = vocabulary.VERB_EXTENDED
+    display = vocabulary.VERB_EXTENDED_DISPLAY
+
+    def identity(self, decision: LeadDecision) -> tuple[str, ...]:
+        return (str(decision.role_code), str(decision.cycle_start), str(decision.due))
+
+
+class AbsenceApprovedBuilder(_LeadDecisionBuilder):
+    """``<lead> approved an absence for <officer>``: targets are pro-rated for it."""
+
+    key = "cpd.absence.approved"
+    verb = vocabulary.VERB_APPROVED_ABSENCE
+    display = vocabulary.VERB_APPROVED_ABSENCE_DISPLAY
+
+    def identity(self, decision: LeadDecision) -> tuple[str, ...]:
+        assert decision.absence is not None
+        return (decision.absence[0].isoformat(), decision.absence[1].isoformat())
+
+
 #: Every builder by its stable key.
 BUILDERS: dict[str, type[StatementBuilder]] = {
-    builder.key: builder for builder in (ActivityLoggedBuilder,)
+    builder.key: builder for builder in (ActivityLoggedBuilder, ExemptionGrantedBuilder,
+                                         ExtensionGrantedBuilder, AbsenceApprovedBuilder)
 }

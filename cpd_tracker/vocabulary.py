@@ -20,3 +20,31 @@ EXT_ROLES = f"{BASE}/extensions/roles"
 #: Context extension: the calendar date the activity took place, ``YYYY-MM-DD`` in the force's
 #: time zone. A timestamp alone cannot say which day a person meant.
 EXT_ACTIVITY_DATE = f"{BASE}/extensions/activity-date"
+#: Context extension: what sort of record this is, in the framework's words
+#: (``reflective-account``, ``peer-discussion``...). Absent for a plain piece of CPD.
+EXT_KIND = f"{BASE}/extensions/kind"
+#: Context extension: ``true`` when the learning was done with other people.
+EXT_PARTICIPATORY = f"{BASE}/extensions/participatory"
+#: Context extension: the code of the named item (mandatory course) the activity completes.
+EXT_ITEM = f"{BASE}/extensions/item"
+#: Context extension: how the activity changed the officer's practice (free text).
+EXT_IMPACT = f"{BASE}/extensions/impact"
+
+#: A lead exempted a person from a role's requirements for one cycle (object: the person).
+VERB_EXEMPTED = f"{BASE}/verbs/exempted"
+VERB_EXEMPTED_DISPLAY = {"en-GB": "exempted from CPD requirements"}
+#: A lead extended the due date of a person's cycle for a role (object: the person).
+VERB_EXTENDED = f"{BASE}/verbs/extended"
+VERB_EXTENDED_DISPLAY = {"en-GB": "extended the CPD due date of"}
+#: A lead approved an absence (parental leave, long-term sickness) that pro-rates targets.
+VERB_APPROVED_ABSENCE = f"{BASE}/verbs/approved-absence"
+VERB_APPROVED_ABSENCE_DISPLAY = {"en-GB": "approved an absence for"}
+#: Context extension: the role an exemption or extension is for (role code).
+EXT_ROLE = f"{BASE}/extensions/role"
+#: Context extension: the first day of the cycle an exemption or extension is for.
+EXT_CYCLE_START = f"{BASE}/extensions/cycle-start"
+#: Context extension: the new due date an extension grants (``YYYY-MM-DD``).
+EXT_DUE_DATE = f"{BASE}/extensions/due-date"
+#: Context extensions: the first and last days of an approved absence (``YYYY-MM-DD``).
+EXT_ABSENCE_START = f"{BASE}/extensions/absence-start"
+EXT_ABSENCE_END = f"{BASE}/extensions/absence-end"

@@ -10,14 +10,25 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from cpd_tracker import get_state
+from cpd_tracker import frameworks, get_state
 from cpd_tracker.activities import ActivityEntry, log_activity
 from cpd_tracker.demo.models import DemoUser, db
-from cpd_tracker.learners import assign_role, define_role
-from cpd_tracker.models import Activity, Learner
+from cpd_tracker.learners import assign_role
+from cpd_tracker.models import Activity, Framework, Learner
 from xapi import StatementRecord
 
-INTELLIGENCE_OFFICER = ("intelligence-officer", "Intelligence Officer", 20)
+INTELLIGENCE_OFFICER = "intelligence-officer"
+
+
+def framework(app: Flask, name: str = "ipp-example") -> None:
+    """Load a shipped framework (once per database), as `flask cpd frameworks load` would."""
+    with app.app_context():
+        state = get_state(app)
+        frameworks.load_file(db.session, frameworks.shipped(name),
+                             categories=[code for code, _ in state.settings.categories],
+                             today=today(app))
+        db.session.commit()
+        db.session.remove()
 
 
 def today(app: Flask) -> date:
@@ -25,10 +36,13 @@ def today(app: Flask) -> date:
 
 
 def officer(app: Flask, username: str = "pshah", *, name: str = "DC Priya Shah",
-            roles: tuple[tuple[str, str, float], ...] = (INTELLIGENCE_OFFICER,),
+            roles: tuple[str, ...] = (INTELLIGENCE_OFFICER,),
             joined_days_ago: int = 2000, fte: str = "1") -> Learner:
-    """A host user with a learner record holding ``roles`` since they joined."""
+    """A host user with a learner record holding ``roles`` (of the loaded frameworks; the IPP
+    example is loaded if none is) since they joined."""
     with app.app_context():
+        if roles and db.session.scalar(sa.select(sa.func.count()).select_from(Framework)) == 0:
+            framework(app)
         joined = today(app) - timedelta(days=joined_days_ago)
         user = DemoUser(username=username, name=name, email=f"{username}@force.example",
                         job_title="Intelligence Officer", org_unit="Force Intelligence Bureau",
@@ -36,8 +50,7 @@ def officer(app: Flask, username: str = "pshah", *, name: str = "DC Priya Shah",
         db.session.add(user)
         db.session.commit()
         learner = get_state(app).learner_for(user)
-        for code, role_name, hours in roles:
-            define_role(db.session, code, role_name, hours)
+        for code in roles:
             assign_role(db.session, learner, code, started_on=joined)
         db.session.commit()
         learner_id = learner.id

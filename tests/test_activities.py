@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from cpd_tracker import get_state, vocabulary
-from cpd_tracker.activities import ActivityEntry, ActivityRejected, cycle_record, log_activity
+from cpd_tracker.activities import ActivityEntry, ActivityRejected, log_activity, officer_record
 from cpd_tracker.demo.models import db
 from cpd_tracker.models import Activity, Learner
 from cpd_tracker.projection import ActivityProjection
@@ -63,11 +63,10 @@ def test_rules_are_enforced_by_the_service_not_only_the_form(app: Flask) -> None
 
 
 def test_activity_counts_only_for_roles_held_on_its_date(app: Flask) -> None:
-    learner = officer(app, roles=(("intelligence-analyst", "Intelligence Analyst", 20),))
+    learner = officer(app, roles=("intelligence-analyst",))
     with app.app_context():
-        from cpd_tracker.learners import assign_role, define_role
+        from cpd_tracker.learners import assign_role
 
-        define_role(db.session, "intelligence-officer", "Intelligence Officer", 20)
         attached = db.session.get(Learner, learner.id)
         assign_role(db.session, attached, "intelligence-officer",
                     started_on=today(app) - timedelta(days=5))
@@ -81,13 +80,15 @@ def test_activity_counts_only_for_roles_held_on_its_date(app: Flask) -> None:
     assert roles[after.title] == ["intelligence-analyst", "intelligence-officer"]
 
 
-def test_cycle_record_totals_each_role(app: Flask) -> None:
+def test_officer_record_judges_each_role_with_its_hours(app: Flask) -> None:
     learner = officer(app)
     logged(app, learner, minutes=90, days_ago=0)
     logged(app, learner, minutes=45, days_ago=1)
     with app.app_context():
         state = get_state(app)
-        record = cycle_record(db.session, state.settings, db.session.get(Learner, learner.id),
-                              today=today(app))
-    assert [p.summary for p in record.progress] == ["2 h 15 m of 20 h"]
+        record = officer_record(db.session, state.settings,
+                                db.session.get(Learner, learner.id), today=today(app))
+    [standing] = record.standings
+    hours = standing.judgement.rules[0]
+    assert (standing.role_code, hours.summary) == ("intelligence-officer", "2 h 15 m of 20 h")
     assert len(record.activities) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from flask.testing import FlaskClient
 
 from cpd_tracker.demo import create_app, database_url
 from cpd_tracker.demo.models import DemoUser, db
-from cpd_tracker.demo.seed import PEOPLE, ROLES, prepare
+from cpd_tracker.demo.seed import PEOPLE, prepare
 from cpd_tracker.models import Activity, Learner, Role
 from tests.conftest import empty_tables
 from tests.factories import form_fields
@@ -47,7 +48,10 @@ def test_seed_is_a_small_believable_force(seeded) -> None:
         units = {learner.org_unit for learner in learners}
         activities = db.session.scalar(sa.select(sa.func.count()).select_from(Activity))
     assert len(learners) == len(PEOPLE)
-    assert roles == {code for code, _, _ in ROLES}
+    # The IPP example's roles, and people in several of them.
+    assert roles == {"intelligence-officer", "intelligence-analyst", "intelligence-researcher",
+                     "intelligence-support-officer"}
+    assert {code for person in PEOPLE for code in person.roles} == roles
     assert part_timers and len(units) >= 2
     assert activities == sum(len(person.activities) for person in PEOPLE)
 
@@ -88,7 +92,10 @@ def test_cpd_db_upgrade_command_creates_the_tables(tmp_path: Path) -> None:
 def test_every_cpd_command_has_help(app) -> None:
     runner = app.test_cli_runner()
     for command in (["cpd"], ["cpd", "db"], ["cpd", "db", "upgrade"], ["cpd", "db", "downgrade"],
-                    ["cpd", "db", "current"], ["cpd", "rebuild"], ["demo", "seed"]):
+                    ["cpd", "db", "current"], ["cpd", "rebuild"], ["demo", "seed"],
+                    ["cpd", "frameworks"], ["cpd", "frameworks", "load"],
+                    ["cpd", "frameworks", "list"], ["cpd", "compliance"], ["cpd", "exempt"],
+                    ["cpd", "extend"], ["cpd", "absence"]):
         result = runner.invoke(args=[*command, "--help"])
         assert result.exit_code == 0 and "Usage:" in result.output, command
 
@@ -103,6 +110,14 @@ def test_demo_sign_in_then_my_cpd_shows_seeded_progress(seeded) -> None:
     my_cpd = client.get("/cpd/").get_data(as_text=True)
     assert "Intelligence Officer" in my_cpd
     assert "14 h 30 m of 20 h" in my_cpd
+
+
+def test_seeded_force_shows_every_status(seeded) -> None:
+    """The demo's people between them show every status, so every page has something real."""
+    result = seeded.test_cli_runner().invoke(args=["cpd", "compliance", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    statuses = {person["status"] for person in json.loads(result.output)["people"]}
+    assert statuses == {"compliant", "on-track", "at-risk", "non-compliant", "exempt"}
 
 
 def test_sign_in_never_redirects_to_another_site(seeded) -> None:

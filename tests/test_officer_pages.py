@@ -49,7 +49,7 @@ def test_officer_logs_an_activity_and_sees_it_counted(app: Flask, client: FlaskC
     assert "Open-source intelligence refresher" in page
     assert "1 h 30 m of 20 h" in page
     assert 'aria-valuenow="90"' in page and 'aria-valuemax="1200"' in page
-    assert "Log 18 h 30 m more by 31 Mar" in page
+    assert "log 18 h 30 m more CPD" in page
     assert counts(app) == (1, 1)
 
 

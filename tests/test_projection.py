@@ -64,7 +64,7 @@ def test_voiding_leaves_no_role_links_behind(app: Flask) -> None:
 def test_rebuild_equals_the_incremental_projection(app: Flask) -> None:
     priya = officer(app)
     tom = officer(app, "tbarker", name="Tom Barker",
-                  roles=(("intelligence-analyst", "Intelligence Analyst", 20),))
+                  roles=("intelligence-analyst",))
     for days, minutes in ((1, 60), (3, 90), (40, 240), (200, 30)):
         logged(app, priya, minutes=minutes, days_ago=days, reflection=f"day {days}")
         logged(app, tom, minutes=minutes + 5, days_ago=days, link="https://example.org/x")

@@ -13,21 +13,34 @@ from decimal import Decimal
 
 from flask import Flask
 
-from cpd_tracker import get_state, migration
+from cpd_tracker import frameworks, get_state, migration
 from cpd_tracker.activities import ActivityEntry, log_activity
+from cpd_tracker.allowances import Lead, approve_absence, grant_exemption
 from cpd_tracker.demo.models import DemoUser, db
-from cpd_tracker.learners import assign_role, define_role
+from cpd_tracker.learners import assign_role
 
-#: (code, name, annual hours). Public sources give no CPD hours for IPP roles: these figures
-#: are examples a force replaces with its own.
-ROLES = [
-    ("intelligence-officer", "Intelligence Officer", 20),
-    ("intelligence-analyst", "Intelligence Analyst", 20),
-    ("intelligence-researcher", "Intelligence Researcher", 15),
-]
+#: The demo force's requirements: the shipped IPP example (its figures are examples, which a
+#: force replaces with its own; public sources give no CPD hours for IPP roles).
+FRAMEWORK = "ipp-example"
 
 FIB = "Force Intelligence Bureau"
 SOCU = "Serious and Organised Crime Unit"
+LEAD = "mevans"
+
+
+@dataclass(frozen=True)
+class Done:
+    """A piece of CPD in the seed, dated relative to today."""
+
+    days_ago: int
+    title: str
+    minutes: int
+    category: str
+    reflection: str = ""
+    impact: str = ""
+    kind: str | None = None
+    item: str | None = None
+    participatory: bool = False
 
 
 @dataclass
@@ -40,60 +53,102 @@ class Person:
     roles: list[str]
     manager: str | None = None
     fte: str = "1"
-    #: (days ago, title, minutes, category, reflection)
-    activities: list[tuple[int, str, int, str, str]] = field(default_factory=list)
+    activities: list[Done] = field(default_factory=list)
+    #: A lead's exemption for this cycle (the reason), if any.
+    exempt: str | None = None
+    #: An approved absence: (started days ago, ends in days, reason).
+    absence: tuple[int, int, str] | None = None
 
 
 PEOPLE = [
     Person("pshah", "DC Priya Shah", "Intelligence Officer", FIB, 3100, ["intelligence-officer"],
            manager="hmorris", activities=[
-               (200, "IPP CPD workshop: open-source intelligence", 210, "formal",
-                "Practised structured OSINT searches and recording the audit trail."),
-               (150, "Shadowed a tactical tasking and coordination group", 180, "work-based",
-                "Saw how our intelligence products shape tasking; I will make my "
-                "recommendations more specific."),
-               (95, "RIPA and CHIS legislation update briefing", 90, "formal",
-                "Changes to authorisation reviews; updated my checklist."),
-               (40, "Read: Authorised Professional Practice, intelligence management", 150,
-                "self-directed", ""),
-               (12, "Data protection and MoPI refresher (College Learn)", 240, "formal", ""),
+               Done(200, "IPP CPD workshop: open-source intelligence", 210, "formal",
+                    "Practised structured OSINT searches and recording the audit trail.",
+                    participatory=True),
+               Done(150, "Shadowed a tactical tasking and coordination group", 180, "work-based",
+                    "Saw how our intelligence products shape tasking.",
+                    "My recommendations are now specific enough to task against.",
+                    kind="reflective-account"),
+               Done(95, "RIPA and CHIS legislation update briefing", 90, "formal",
+                    "Changes to authorisation reviews; updated my checklist."),
+               Done(40, "Read: Authorised Professional Practice, intelligence management", 150,
+                    "self-directed"),
+               Done(12, "Data protection and MoPI refresher (College Learn)", 240, "formal",
+                    item="data-protection"),
            ]),
     Person("tbarker", "Tom Barker", "Intelligence Analyst (part-time)", FIB, 2200,
            ["intelligence-analyst"], manager="hmorris", fte="0.6", activities=[
-               (120, "i2 Analyst's Notebook: advanced charting", 360, "formal",
-                "Timeline and association charts for the county lines problem profile."),
-               (30, "Regional analysts' network meeting", 120, "professional", ""),
+               Done(120, "i2 Analyst's Notebook: advanced charting", 360, "formal",
+                    "Timeline and association charts for the county lines problem profile."),
+               Done(30, "Regional analysts' network meeting", 120, "professional",
+                    "Heard how two forces grade open-source material.", kind="peer-discussion",
+                    participatory=True),
+               Done(300, "Data protection and MoPI refresher (College Learn)", 120, "formal",
+                    item="data-protection"),
            ]),
     Person("akhan", "Aisha Khan", "Intelligence Researcher", FIB, 75,
            ["intelligence-researcher"], manager="hmorris", activities=[
-               (60, "Induction: intelligence systems and handling codes", 120, "formal",
-                "How to grade and sanitise intelligence before dissemination."),
+               Done(60, "Induction: intelligence systems and handling codes", 120, "formal",
+                    "How to grade and sanitise intelligence before dissemination.",
+                    item="intelligence-handling"),
            ]),
     Person("glewis", "DC Gareth Lewis", "Intelligence Officer", SOCU, 4200,
-           ["intelligence-officer"], manager="mevans", activities=[
-               (170, "Covert policing legislation e-learning", 90, "formal", ""),
-               (45, "Case review: Operation Kestrel debrief", 90, "work-based", ""),
+           ["intelligence-officer"], manager=LEAD, activities=[
+               Done(170, "Covert policing legislation e-learning", 90, "formal"),
+               Done(45, "Case review: Operation Kestrel debrief", 90, "work-based"),
+               Done(330, "Data protection and MoPI refresher (College Learn)", 120, "formal",
+                    item="data-protection"),
            ]),
     Person("dokafor", "Dan Okafor", "Intelligence Analyst", SOCU, 1500,
-           ["intelligence-analyst"], manager="mevans", activities=[
-               (210, "Secondment day with the Regional Organised Crime Unit", 420, "work-based",
-                "Compared our network analysis methods with the ROCU's."),
-               (160, "Presented a problem profile to the force tactical meeting", 180,
-                "professional", ""),
-               (100, "Statistics for analysts (Open University short course)", 480, "formal", ""),
-               (20, "Read: National Intelligence Model refresher", 240, "self-directed", ""),
+           ["intelligence-analyst"], manager=LEAD, activities=[
+               Done(210, "Secondment day with the Regional Organised Crime Unit", 420,
+                    "work-based", "Compared our network analysis methods with the ROCU's.",
+                    "I now test every network chart against a second source first.",
+                    participatory=True),
+               Done(160, "Presented a problem profile to the force tactical meeting", 180,
+                    "professional", "Questions showed where my confidence language was vague.",
+                    kind="peer-discussion", participatory=True),
+               Done(100, "Statistics for analysts (Open University short course)", 480,
+                    "formal"),
+               Done(20, "Read: National Intelligence Model refresher", 240, "self-directed"),
+               Done(420, "Data protection and MoPI refresher (College Learn)", 120, "formal",
+                    item="data-protection"),
            ]),
     Person("hmorris", "DS Helen Morris", "Intelligence Supervisor (line manager)", FIB, 5200,
            ["intelligence-officer"], activities=[
-               (130, "Leading intelligence teams: College of Policing module", 300, "formal", ""),
-               (70, "Mentored a new intelligence researcher", 240, "professional", ""),
-               (25, "Debrief techniques workshop", 180, "formal", ""),
+               Done(130, "Leading intelligence teams: College of Policing module", 300, "formal",
+                    "Structured feedback conversations."),
+               Done(70, "Mentored a new intelligence researcher", 240, "professional",
+                    participatory=True),
+               Done(25, "Debrief techniques workshop", 180, "formal"),
+               Done(90, "Data protection and MoPI refresher (College Learn)", 120, "formal",
+                    item="data-protection"),
            ]),
-    Person("mevans", "DI Mark Evans", "IPP Accreditation Lead", "Professional Standards", 6100,
+    Person(LEAD, "DI Mark Evans", "IPP Accreditation Lead", "Professional Standards", 6100,
            ["intelligence-officer"], activities=[
-               (180, "IPP assessor standardisation day", 420, "formal", ""),
-               (90, "National IPP leads' forum", 360, "professional", ""),
-               (15, "Reviewed the force's intelligence CPD framework", 720, "work-based", ""),
+               Done(180, "IPP assessor standardisation day", 420, "formal",
+                    "Calibrated grading of portfolio evidence with other assessors.",
+                    "My feedback to candidates now cites the standard it is judged against.",
+                    participatory=True),
+               Done(90, "National IPP leads' forum", 360, "professional",
+                    "Compared renewal processes across forces.", participatory=True),
+               Done(15, "Reviewed the force's intelligence CPD framework", 720, "work-based"),
+               Done(60, "Data protection and MoPI refresher (College Learn)", 120, "formal",
+                    item="data-protection"),
+           ]),
+    Person("jwalsh", "Jo Walsh", "Intelligence Support Officer", FIB, 900,
+           ["intelligence-support-officer"], manager="hmorris",
+           exempt="Seconded to the National Crime Agency for this cycle.", activities=[
+               Done(250, "Intelligence systems user training", 180, "formal"),
+           ]),
+    Person("lpatel", "Laura Patel", "Intelligence Researcher", SOCU, 1200,
+           ["intelligence-researcher"], manager=LEAD, fte="0.8",
+           absence=(120, 60, "parental leave"), activities=[
+               Done(200, "Handling codes and sanitisation refresher", 120, "formal",
+                    "Re-read the 3x5x2 handling guidance.", item="intelligence-handling"),
+               Done(190, "Data protection and MoPI refresher (College Learn)", 120, "formal",
+                    item="data-protection"),
            ]),
 ]
 
@@ -110,11 +165,12 @@ def prepare(app: Flask) -> bool:
 
 
 def seed(app: Flask) -> None:
-    """Create the demo force's roles, people and CPD."""
+    """Load the IPP example framework; create the demo force's people, roles and CPD."""
     state = get_state(app)
     today = state.today()
-    for code, name, hours in ROLES:
-        define_role(db.session, code, name, hours)
+    frameworks.load_file(db.session, frameworks.shipped(FRAMEWORK),
+                         categories=[code for code, _ in state.settings.categories], today=today)
+    db.session.commit()
     users = []
     for person in PEOPLE:
         user = DemoUser(
@@ -126,18 +182,31 @@ def seed(app: Flask) -> None:
         db.session.add(user)
         users.append((person, user))
     db.session.commit()
+    learners = {}
     for person, user in users:
-        learner = state.learner_for(user)
+        learner = learners[person.username] = state.learner_for(user)
         for code in person.roles:
             assign_role(db.session, learner, code, started_on=user.joined_on)
         db.session.commit()
-        for number, (days_ago, title, minutes, category, reflection) in enumerate(
-                person.activities):
+        for number, done in enumerate(person.activities):
             log_activity(db.session, state.settings, learner, ActivityEntry(
-                title=title, activity_date=_on(today, days_ago, user.joined_on), minutes=minutes,
-                category=category, reflection=reflection or None,
+                title=done.title, activity_date=_on(today, done.days_ago, user.joined_on),
+                minutes=done.minutes, category=done.category,
+                reflection=done.reflection or None, impact=done.impact or None,
+                kind=done.kind, item=done.item, participatory=done.participatory,
                 submission_id=f"demo-seed-{person.username}-{number}",
             ), today=today)
+    lead = Lead(reference=LEAD, name=learners[LEAD].name)
+    for person, _user in users:
+        learner = learners[person.username]
+        if person.exempt:
+            grant_exemption(db.session, state.settings, lead, learner, person.roles[0],
+                            on=today, reason=person.exempt)
+        if person.absence:
+            started, ends_in, reason = person.absence
+            approve_absence(db.session, state.settings, lead, learner,
+                            starts_on=today - timedelta(days=started),
+                            ends_on=today + timedelta(days=ends_in), reason=reason)
 
 
 def _on(today: date, days_ago: int, joined: date) -> date:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from werkzeug import Response
 
-from cpd_tracker import activities
+from cpd_tracker import activities, frameworks
 from cpd_tracker.compliance import format_minutes
 from cpd_tracker.forms import ActivityForm
+from cpd_tracker.learners import roles_held
 from cpd_tracker.permissions import LOG_OWN_CPD, VIEW_OWN_CPD
 from cpd_tracker.views.auth import signed_in_learner
 
@@ -21,7 +22,8 @@ def register(blueprint: Blueprint) -> None:
 def my_cpd() -> str:
     """This cycle at a glance: progress for each role held, and the activities logged."""
     state, _user, learner = signed_in_learner(VIEW_OWN_CPD)
-    record = activities.cycle_record(state.session, state.settings, learner, today=state.today())
+    record = activities.officer_record(state.session, state.settings, learner,
+                                       today=state.today())
     return render_template("cpd_tracker/my_cpd.html", learner=learner, record=record,
                            category_label=state.settings.category_label)
 
@@ -29,7 +31,10 @@ def my_cpd() -> str:
 def log_activity() -> Response | tuple[str, int]:
     """The form to log a piece of CPD; nothing is written unless every rule is met."""
     state, _user, learner = signed_in_learner(LOG_OWN_CPD)
-    form = ActivityForm(categories=state.settings.categories, today=state.today())
+    kinds, items = frameworks.vocabulary_for(
+        state.session, [role.code for role in roles_held(learner, state.today())])
+    form = ActivityForm(categories=state.settings.categories, today=state.today(),
+                        kinds=kinds, items=items)
     if form.validate_on_submit():
         try:
             activity = activities.log_activity(state.session, state.settings, learner,

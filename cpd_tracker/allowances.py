@@ -1,0 +1,208 @@
+"""A lead's allowances: exemptions, extensions and approved absences, each a statement first.
+
+An allowance changes what a person owes, so it must be as accountable as CPD itself: it is
+recorded as an xAPI statement with the lead as actor and the reason in the result, and the
+``cpd_allowance`` / ``cpd_absence`` rows are its projection, written in the same transaction.
+Withdrawing one voids its statement; nothing is deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from cpd_tracker import frameworks, vocabulary
+from cpd_tracker.config import Settings
+from cpd_tracker.models import Absence, Allowance, Learner, LearnerRole, Role
+from cpd_tracker.statements import (
+    AbsenceApprovedBuilder,
+    ExemptionGrantedBuilder,
+    ExtensionGrantedBuilder,
+    LeadDecision,
+    LearnerIdentity,
+    account_reference,
+    learner_agent,
+)
+from xapi import StatementConflict, StatementStore
+
+REASON_MAX = 2_000
+_VERBS = (vocabulary.VERB_EXEMPTED, vocabulary.VERB_EXTENDED, vocabulary.VERB_APPROVED_ABSENCE)
+
+
+class AllowanceRefused(ValueError):
+    """An allowance cannot be granted; ``errors`` maps each field to what is wrong."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Lead:
+    """Who grants an allowance: the host's user reference and name."""
+
+    reference: str
+    name: str
+
+
+def grant_exemption(session: Session, settings: Settings, lead: Lead, learner: Learner,
+                    role_code: str, *, on: date, reason: str) -> Allowance:
+    """Exempt ``learner`` from ``role_code``'s requirements for the cycle containing ``on``."""
+    cycle_start = _cycle_start(session, settings, learner, role_code, on)
+    _check_reason(reason)
+    already = session.scalar(sa.select(Allowance).join(Role).where(
+        Allowance.learner_id == learner.id, Role.code == role_code,
+        Allowance.cycle_start == cycle_start, Allowance.kind == "exemption"))
+    if already is not None:
+        raise AllowanceRefused({"role": (
+            f"{learner.name} is already exempt from {role_code} for the cycle starting "
+            f"{cycle_start:%-d %b %Y} (granted by {already.granted_by}: {already.reason})")})
+    decision = LeadDecision(_identity(learner), reason.strip(), _now(), role_code=role_code,
+                            cycle_start=cycle_start)
+    statement = _store(session, settings, lead, ExemptionGrantedBuilder(settings), decision)
+    return session.scalars(sa.select(Allowance).where(
+        Allowance.statement_id == statement["id"])).one()
+
+
+def grant_extension(session: Session, settings: Settings, lead: Lead, learner: Learner,
+                    role_code: str, *, on: date, due: date, reason: str) -> Allowance:
+    """Move the due date of ``learner``'s cycle containing ``on`` for ``role_code`` to ``due``."""
+    cycle_start = _cycle_start(session, settings, learner, role_code, on)
+    if due <= on:
+        raise AllowanceRefused({"due": f"The new due date {due:%-d %b %Y} must be after "
+                                       f"{on:%-d %b %Y}."})
+    _check_reason(reason)
+    decision = LeadDecision(_identity(learner), reason.strip(), _now(), role_code=role_code,
+                            cycle_start=cycle_start, due=due)
+    statement = _store(session, settings, lead, ExtensionGrantedBuilder(settings), decision)
+    return session.scalars(sa.select(Allowance).where(
+        Allowance.statement_id == statement["id"])).one()
+
+
+def approve_absence(session: Session, settings: Settings, lead: Lead, learner: Learner, *,
+                    starts_on: date, ends_on: date, reason: str) -> Absence:
+    """Record an approved absence; targets of roles with absence pro-rata shrink for it."""
+    if ends_on < starts_on:
+        raise AllowanceRefused({"ends_on": f"The absence ends ({ends_on:%-d %b %Y}) before it "
+                                           f"starts ({starts_on:%-d %b %Y})."})
+    _check_reason(reason)
+    decision = LeadDecision(_identity(learner), reason.strip(), _now(),
+                            absence=(starts_on, ends_on))
+    statement = _store(session, settings, lead, AbsenceApprovedBuilder(settings), decision)
+    return session.scalars(sa.select(Absence).where(
+        Absence.statement_id == statement["id"])).one()
+
+
+class AllowanceProjection:
+    """Keeps ``cpd_allowance`` and ``cpd_absence`` in step with the statement store."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def statement_stored(self, session: Session, statement: dict[str, Any]) -> None:
+        verb = statement["verb"]["id"]
+        if verb not in _VERBS:
+            return
+        reference = account_reference(self.settings, statement["object"])
+        learner_id = session.scalar(sa.select(Learner.id).where(Learner.reference == reference))
+        if learner_id is None:
+            raise LookupError(f"statement {statement['id']}: no learner {reference!r}")
+        extensions = statement.get("context", {}).get("extensions", {})
+        lead = (account_reference(self.settings, statement["actor"])
+                or statement["actor"].get("name", "?"))
+        reason = statement.get("result", {}).get("response", "")
+        at = _parse_time(statement["stored"])
+        if verb == vocabulary.VERB_APPROVED_ABSENCE:
+            session.add(Absence(
+                statement_id=statement["id"], learner_id=learner_id,
+                starts_on=date.fromisoformat(extensions[vocabulary.EXT_ABSENCE_START]),
+                ends_on=date.fromisoformat(extensions[vocabulary.EXT_ABSENCE_END]),
+                reason=reason[:255], approved_by=lead, approved_at=at))
+        else:
+            role_id = session.scalar(sa.select(Role.id).where(
+                Role.code == extensions[vocabulary.EXT_ROLE]))
+            due = extensions.get(vocabulary.EXT_DUE_DATE)
+            session.add(Allowance(
+                statement_id=statement["id"], learner_id=learner_id, role_id=role_id,
+                kind="exemption" if verb == vocabulary.VERB_EXEMPTED else "extension",
+                cycle_start=date.fromisoformat(extensions[vocabulary.EXT_CYCLE_START]),
+                extended_to=date.fromisoformat(due) if due else None, reason=reason,
+                granted_by=lead, granted_at=at))
+        session.flush()
+
+    def statement_voided(self, session: Session, statement: dict[str, Any]) -> None:
+        session.execute(sa.delete(Allowance).where(Allowance.statement_id == statement["id"]))
+        session.execute(sa.delete(Absence).where(Absence.statement_id == statement["id"]))
+
+
+def rebuild(session: Session, settings: Settings) -> int:
+    """Project every non-voided allowance statement again (in the caller's transaction)."""
+    session.execute(sa.delete(Allowance))
+    session.execute(sa.delete(Absence))
+    projection = AllowanceProjection(settings)
+    count = 0
+    for verb in _VERBS:
+        for statement in StatementStore(session).statements(verb=verb):
+            projection.statement_stored(session, statement)
+            count += 1
+    return count
+
+
+def _store(session: Session, settings: Settings, lead: Lead, builder: Any,
+           decision: LeadDecision) -> dict[str, Any]:
+    lead_identity = LearnerIdentity(reference=lead.reference, name=lead.name)
+    statement = builder.build(lead_identity, decision)
+    store = StatementStore(session, listeners=[AllowanceProjection(settings)])
+    try:
+        stored = store.add(statement, authority=learner_agent(settings, lead_identity))
+        session.commit()
+    except StatementConflict:
+        session.rollback()
+        raise AllowanceRefused({"form": "This has already been granted for this person."}
+                               ) from None
+    except Exception:
+        session.rollback()
+        raise
+    return stored
+
+
+def _cycle_start(session: Session, settings: Settings, learner: Learner, role_code: str,
+                 on: date) -> date:
+    held = session.scalars(sa.select(LearnerRole).join(Role).where(
+        LearnerRole.learner_id == learner.id, Role.code == role_code)).all()
+    holding = next((h for h in held if h.held_on(on)), None)
+    if holding is None:
+        raise AllowanceRefused({"role": f"{learner.name} does not hold the role {role_code!r} "
+                                        f"on {on:%-d %b %Y}."})
+    versions = frameworks.catalogue(session, [role_code],
+                                    categories=dict(settings.categories)).get(role_code)
+    found = versions.for_day(on, holding.accredited_on or holding.started_on) if versions else None
+    if found is None:
+        raise AllowanceRefused({"role": f"The role {role_code!r} has no requirements in force "
+                                        f"on {on:%-d %b %Y}; there is nothing to exempt."})
+    return found[1].start
+
+
+def _check_reason(reason: str) -> None:
+    if not reason or not reason.strip():
+        raise AllowanceRefused({"reason": "Give the reason; it is kept with the decision."})
+    if len(reason) > REASON_MAX:
+        raise AllowanceRefused({"reason": f"Keep the reason to {REASON_MAX:,} characters."})
+
+
+def _identity(learner: Learner) -> LearnerIdentity:
+    return LearnerIdentity(reference=learner.reference, name=learner.name, email=learner.email)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def _parse_time(value: str) -> datetime:
+    import aniso8601
+
+    return aniso8601.parse_datetime(value)

@@ -1,0 +1,236 @@
+"""Judging people in bulk: a whole force, a unit, a role or one officer, in a fixed few queries.
+
+The engine is pure; this module feeds it. Totals come from one set-based aggregate over
+``cpd_activity`` for the whole scope (grouped by the facts rules look at), never a query per
+person, so the force-wide report, the officer's page and (later) reminders and dashboards all
+judge with the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from cpd_tracker import frameworks
+from cpd_tracker.compliance import Absence, Circumstances, Judgement, Tally, judge
+from cpd_tracker.config import Settings
+from cpd_tracker.cycles import Cycle
+from cpd_tracker.models import Absence as AbsenceRecord
+from cpd_tracker.models import (
+    Activity,
+    Allowance,
+    Learner,
+    LearnerRole,
+    Role,
+    activity_role,
+)
+from cpd_tracker.requirements import RequirementSet
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whom to judge: everyone, or those in a role, a unit, or one person."""
+
+    role: str | None = None
+    unit: str | None = None
+    learner_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One person in one role: who they are and the engine's judgement."""
+
+    learner_id: int
+    reference: str
+    name: str
+    org_unit: str | None
+    role_code: str
+    judgement: Judgement
+
+
+@dataclass(frozen=True)
+class _Holding:
+    learner_id: int
+    reference: str
+    name: str
+    org_unit: str | None
+    fte: Fraction
+    role_id: int
+    role_code: str
+    started_on: date
+    ended_on: date | None
+    requirements: RequirementSet
+    cycle: Cycle
+
+
+def assess(session: Session, settings: Settings, *, as_of: date,
+           scope: Scope = Scope()) -> list[Standing]:
+    """Judge everyone in ``scope`` in every role they hold on ``as_of``.
+
+    People are ordered by name, then role. A role with no framework version in force on
+    ``as_of`` is left out (there is nothing to judge it by).
+    """
+    catalogue = frameworks.catalogue(session, categories=dict(settings.categories))
+    holdings = list(_holdings(session, catalogue, scope, as_of))
+    if not holdings:
+        return []
+    tallies = _tallies(session, holdings, scope, as_of)
+    items = _items(session, scope, as_of)
+    absences = _absences(session, scope)
+    allowances = _allowances(session, scope)
+    standings = []
+    for holding in holdings:
+        granted = allowances.get((holding.learner_id, holding.role_id, holding.cycle.start), {})
+        circumstances = Circumstances(
+            held_from=holding.started_on, held_until=holding.ended_on, fte=holding.fte,
+            absences=absences.get(holding.learner_id, ()),
+            exemption=granted.get("exemption"), extended_to=granted.get("extension"),
+        )
+        judgement = judge(
+            holding.requirements, holding.cycle, circumstances,
+            _in_window(tallies.get((holding.role_id, holding.learner_id), ()), holding.cycle),
+            items.get(holding.learner_id, {}), as_of=as_of,
+        )
+        standings.append(Standing(holding.learner_id, holding.reference, holding.name,
+                                  holding.org_unit, holding.role_code, judgement))
+    return standings
+
+
+def _holdings(session: Session, catalogue: dict[str, frameworks.RoleRequirements],
+              scope: Scope, as_of: date) -> Iterator[_Holding]:
+    query = (
+        sa.select(Learner.id, Learner.reference, Learner.name, Learner.org_unit, Learner.fte,
+                  Role.id, Role.code, LearnerRole.started_on, LearnerRole.ended_on,
+                  LearnerRole.accredited_on)
+        .join(LearnerRole, LearnerRole.learner_id == Learner.id)
+        .join(Role, Role.id == LearnerRole.role_id)
+        .where(LearnerRole.started_on <= as_of,
+               sa.or_(LearnerRole.ended_on.is_(None), LearnerRole.ended_on >= as_of))
+        .order_by(Learner.name, Learner.reference, Role.code)
+    )
+    query = _scoped(query, scope, role_column=Role.code)
+    for (learner_id, reference, name, unit, fte, role_id, code, started, ended,
+         accredited) in session.execute(query):
+        versions = catalogue.get(code)
+        if versions is None:
+            continue
+        anchor = accredited or started
+        found = versions.for_day(as_of, anchor)
+        if found is None:
+            continue
+        requirements, cycle = found
+        yield _Holding(learner_id, reference, name, unit, Fraction(str(fte)), role_id, code,
+                       started, ended, requirements, cycle)
+
+
+def _scoped(query: Any, scope: Scope, *, role_column: Any = None) -> Any:
+    if scope.unit is not None:
+        query = query.where(Learner.org_unit == scope.unit)
+    if scope.learner_id is not None:
+        query = query.where(Learner.id == scope.learner_id)
+    if scope.role is not None and role_column is not None:
+        query = query.where(role_column == scope.role)
+    return query
+
+
+#: Tallies by (role id, learner id); each carries the day only for per-person cycles.
+_Tallies = dict[tuple[int, int], list[tuple[date | None, Tally]]]
+
+
+def _tallies(session: Session, holdings: list[_Holding], scope: Scope, as_of: date) -> _Tallies:
+    """The one aggregate: every activity in scope and window, grouped by what rules look at.
+
+    Roles whose cycle is the same for every holder (fixed dates, rolling windows) are filtered
+    to that window in SQL and summed per person; roles with a cycle per person (anniversaries)
+    keep the day in the grouping so each person's own window is applied after.
+    """
+    shared: dict[int, Cycle] = {}
+    personal: set[int] = set()
+    earliest = as_of
+    for holding in holdings:
+        if holding.requirements.cycle.kind == "anniversary":
+            personal.add(holding.role_id)
+        else:
+            shared[holding.role_id] = holding.cycle
+        earliest = min(earliest, holding.cycle.start)
+    windows = [sa.and_(activity_role.c.role_id == role_id,
+                       Activity.activity_date.between(cycle.start, min(cycle.end, as_of)))
+               for role_id, cycle in shared.items()]
+    if personal:
+        windows.append(sa.and_(activity_role.c.role_id.in_(personal),
+                               Activity.activity_date.between(earliest, as_of)))
+    day = (sa.case((activity_role.c.role_id.in_(personal), Activity.activity_date))
+           if personal else sa.null())
+    verified = Activity.verification == "verified"
+    reflected = sa.func.coalesce(sa.func.length(Activity.reflection), 0) > 0
+    impact = sa.func.coalesce(sa.func.length(Activity.impact), 0) > 0
+    columns = (activity_role.c.role_id, Activity.learner_id, day.label("day"),
+               Activity.category, Activity.kind, Activity.participatory, verified, reflected,
+               impact)
+    query = (
+        sa.select(*columns, sa.func.sum(Activity.minutes), sa.func.count())
+        .join(activity_role, activity_role.c.activity_id == Activity.id)
+        .where(sa.or_(*windows))
+        .group_by(*columns)
+    )
+    if scope.unit is not None or scope.learner_id is not None:
+        query = _scoped(query.join(Learner, Learner.id == Activity.learner_id), scope)
+    tallies: _Tallies = defaultdict(list)
+    for (role_id, learner_id, day_value, category, kind, participatory, is_verified,
+         has_reflection, has_impact, minutes, count) in session.execute(query):
+        tallies[(role_id, learner_id)].append((day_value, Tally(
+            minutes=int(minutes), count=int(count), category=category, kind=kind,
+            participatory=bool(participatory), verified=bool(is_verified),
+            reflection=bool(has_reflection), impact=bool(has_impact))))
+    return tallies
+
+
+def _in_window(rows: Any, cycle: Cycle) -> list[Tally]:
+    return [tally for day, tally in rows if day is None or cycle.start <= day <= cycle.end]
+
+
+def _items(session: Session, scope: Scope, as_of: date) -> dict[int, dict[tuple[str, bool], date]]:
+    """When each person last completed each named item (verified or not), up to ``as_of``."""
+    verified = Activity.verification == "verified"
+    query = (
+        sa.select(Activity.learner_id, Activity.item, verified, sa.func.max(Activity.activity_date))
+        .where(Activity.item.is_not(None), Activity.activity_date <= as_of)
+        .group_by(Activity.learner_id, Activity.item, verified)
+    )
+    if scope.unit is not None or scope.learner_id is not None:
+        query = _scoped(query.join(Learner, Learner.id == Activity.learner_id), scope)
+    items: dict[int, dict[tuple[str, bool], date]] = defaultdict(dict)
+    for learner_id, item, is_verified, last in session.execute(query):
+        items[learner_id][(item, bool(is_verified))] = last
+    return items
+
+
+def _absences(session: Session, scope: Scope) -> dict[int, tuple[Absence, ...]]:
+    query = sa.select(AbsenceRecord.learner_id, AbsenceRecord.starts_on, AbsenceRecord.ends_on,
+                      AbsenceRecord.reason)
+    if scope.unit is not None or scope.learner_id is not None:
+        query = _scoped(query.join(Learner, Learner.id == AbsenceRecord.learner_id), scope)
+    absences: dict[int, list[Absence]] = defaultdict(list)
+    for learner_id, starts, ends, reason in session.execute(query):
+        absences[learner_id].append(Absence(starts, ends, reason))
+    return {learner_id: tuple(found) for learner_id, found in absences.items()}
+
+
+def _allowances(session: Session, scope: Scope) -> dict[tuple[int, int, date], dict[str, Any]]:
+    query = sa.select(Allowance.learner_id, Allowance.role_id, Allowance.cycle_start,
+                      Allowance.kind, Allowance.reason, Allowance.extended_to
+                      ).order_by(Allowance.granted_at)
+    if scope.unit is not None or scope.learner_id is not None:
+        query = _scoped(query.join(Learner, Learner.id == Allowance.learner_id), scope)
+    granted: dict[tuple[int, int, date], dict[str, Any]] = defaultdict(dict)
+    for learner_id, role_id, cycle_start, kind, reason, extended_to in session.execute(query):
+        granted[(learner_id, role_id, cycle_start)][kind] = (
+            reason if kind == "exemption" else extended_to)
+    return granted
