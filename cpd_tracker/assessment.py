@@ -166,19 +166,23 @@ def _tallies(session: Session, holdings: list[_Holding], scope: Scope, as_of: da
     if personal:
         windows.append(sa.and_(activity_role.c.role_id.in_(personal),
                                Activity.activity_date.between(earliest, as_of)))
-    day = (sa.case((activity_role.c.role_id.in_(personal), Activity.activity_date))
-           if personal else sa.null())
     verified = Activity.verification == "verified"
     reflected = sa.func.coalesce(sa.func.length(Activity.reflection), 0) > 0
     impact = sa.func.coalesce(sa.func.length(Activity.impact), 0) > 0
-    columns = (activity_role.c.role_id, Activity.learner_id, day.label("day"),
-               Activity.category, Activity.kind, Activity.participatory, verified, reflected,
-               impact)
+    grouped: list[Any] = [activity_role.c.role_id, Activity.learner_id]
+    if personal:
+        day = sa.case((activity_role.c.role_id.in_(personal), Activity.activity_date))
+        grouped.append(day)
+    else:
+        day = sa.null()  # not grouped: PostgreSQL refuses a constant in GROUP BY
+    grouped += [Activity.category, Activity.kind, Activity.participatory, verified, reflected,
+                impact]
+    columns = [*grouped[:2], day.label("day"), *grouped[-6:]]
     query = (
         sa.select(*columns, sa.func.sum(Activity.minutes), sa.func.count())
         .join(activity_role, activity_role.c.activity_id == Activity.id)
         .where(sa.or_(*windows))
-        .group_by(*columns)
+        .group_by(*grouped)
     )
     if scope.unit is not None or scope.learner_id is not None:
         query = _scoped(query.join(Learner, Learner.id == Activity.learner_id), scope)
