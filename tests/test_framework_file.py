@@ -781,9 +781,6 @@ def test_every_problem_across_the_file_is_reported_in_line_order() -> None:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="the checks across the file (categories, kinds, items, "
-                   "versions, repeated codes) only run once the schema passes, so a file with "
-                   "both kinds of mistake needs two attempts")
 def test_a_mistake_in_shape_and_an_unknown_category_are_reported_together() -> None:
     text = with_rules("type: hours\nhours: -5", "type: hours\nhours: 5\ncategory: leadership")
 

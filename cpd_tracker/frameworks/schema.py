@@ -41,6 +41,7 @@ def _one_or_many(value: Any) -> Any:
 
 
 Codes = Annotated[list[Code], BeforeValidator(_one_or_many)]
+_CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 
 
@@ -209,9 +210,11 @@ def parse(text: str, *, categories: Collection[str], source: str = "framework") 
     try:
         spec = FrameworkSpec.model_validate(data)
     except ValidationError as invalid:
-        raise FrameworkInvalid(source, [
-            _from_pydantic(error, data, lines) for error in invalid.errors()
-        ]) from None
+        # Also report unknown categories, kinds and items now, so one attempt shows all.
+        errors = [_from_pydantic(error, data, lines) for error in invalid.errors()]
+        errors += [FrameworkError(_line_of(path, lines), _field_name(path), problem)
+                   for path, problem in _raw_references(data, categories)]
+        raise FrameworkInvalid(source, sorted(errors, key=lambda e: e.line or 0)) from None
     problems = list(_cross_checks(spec, categories))
     if problems:
         raise FrameworkInvalid(source, sorted(
@@ -431,6 +434,38 @@ def _cross_checks(spec: FrameworkSpec,
             yield from _repeats((*at, "rules"), codes, "code")
             for n, rule in enumerate(role.rules):
                 yield from _rule_references((*at, "rules", n), rule, categories, kinds, items)
+
+
+def _raw_references(data: Any, categories: Collection[str]) -> Iterator[tuple[Path, str]]:
+    """The reference checks of :func:`_rule_references`, on a file the schema refused."""
+    if not isinstance(data, dict):
+        return
+    declared = {name: {entry.get("code") for entry in data.get(name) or []
+                       if isinstance(entry, dict)} for name in ("kinds", "items")}
+    versions = data.get("versions")
+    for v, version in enumerate(versions if isinstance(versions, list) else []):
+        roles = version.get("roles") if isinstance(version, dict) else None
+        for r, role in enumerate(roles if isinstance(roles, list) else []):
+            rules = role.get("rules") if isinstance(role, dict) else None
+            for n, rule in enumerate(rules if isinstance(rules, list) else []):
+                if not isinstance(rule, dict):
+                    continue
+                at: Path = ("versions", v, "roles", r, "rules", n)
+                item = rule.get("item") if rule.get("type") == "item" else None
+                if isinstance(item, str) and item not in declared["items"]:
+                    yield ((*at, "item"), f"{item!r} is not an item of this framework; "
+                           + _choices("items", declared["items"] - {None}))
+                for field_name, known, what in (
+                        ("category", set(categories), "the force's categories (CPD_CATEGORIES)"),
+                        ("kind", declared["kinds"] - {None}, "the kinds")):
+                    value = rule.get(field_name)
+                    for code in [value] if isinstance(value, str) else (
+                            value if isinstance(value, list) else []):
+                        # A malformed code is already reported by the schema.
+                        if (isinstance(code, str) and _CODE.match(code)
+                                and code not in known):
+                            yield ((*at, field_name), f"{code!r} is not one of {what}: "
+                                   + (", ".join(sorted(known)) or "none are declared"))
 
 
 def _rule_references(at: Path, rule: Any, categories: Collection[str], kinds: set[str],
