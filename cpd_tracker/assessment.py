@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -78,13 +78,13 @@ def assess(session: Session, settings: Settings, *, as_of: date,
     ``as_of`` is left out (there is nothing to judge it by).
     """
     catalogue = frameworks.catalogue(session, categories=dict(settings.categories))
-    holdings = list(_holdings(session, catalogue, scope, as_of))
+    allowances = _allowances(session, scope)
+    holdings = list(_holdings(session, catalogue, allowances, scope, as_of))
     if not holdings:
         return []
     tallies = _tallies(session, holdings, scope, as_of)
     items = _items(session, scope, as_of)
     absences = _absences(session, scope)
-    allowances = _allowances(session, scope)
     standings = []
     for holding in holdings:
         granted = allowances.get((holding.learner_id, holding.role_id, holding.cycle.start), {})
@@ -104,7 +104,7 @@ def assess(session: Session, settings: Settings, *, as_of: date,
 
 
 def _holdings(session: Session, catalogue: dict[str, frameworks.RoleRequirements],
-              scope: Scope, as_of: date) -> Iterator[_Holding]:
+              allowances: _Allowances, scope: Scope, as_of: date) -> Iterator[_Holding]:
     query = (
         sa.select(Learner.id, Learner.reference, Learner.name, Learner.org_unit, Learner.fte,
                   Role.id, Role.code, LearnerRole.started_on, LearnerRole.ended_on,
@@ -126,6 +126,12 @@ def _holdings(session: Session, catalogue: dict[str, frameworks.RoleRequirements
         if found is None:
             continue
         requirements, cycle = found
+        # A cycle that has ended but whose due date a lead extended is still the one owed.
+        before = versions.for_day(cycle.start - timedelta(days=1), anchor)
+        if before is not None:
+            extended = allowances.get((learner_id, role_id, before[1].start), {})
+            if extended.get("extension") and extended["extension"] >= as_of:
+                requirements, cycle = before
         yield _Holding(learner_id, reference, name, unit, Fraction(str(fte)), role_id, code,
                        started, ended, requirements, cycle)
 
@@ -140,6 +146,8 @@ def _scoped(query: Any, scope: Scope, *, role_column: Any = None) -> Any:
     return query
 
 
+#: Exemption reasons and extended due dates, by (learner id, role id, cycle start).
+_Allowances = dict[tuple[int, int, date], dict[str, Any]]
 #: Tallies by (role id, learner id); each carries the day only for per-person cycles.
 _Tallies = dict[tuple[int, int], list[tuple[date | None, Tally]]]
 
@@ -151,15 +159,15 @@ def _tallies(session: Session, holdings: list[_Holding], scope: Scope, as_of: da
     to that window in SQL and summed per person; roles with a cycle per person (anniversaries)
     keep the day in the grouping so each person's own window is applied after.
     """
-    shared: dict[int, Cycle] = {}
-    personal: set[int] = set()
-    earliest = as_of
+    cycles: dict[int, set[Cycle]] = defaultdict(set)
     for holding in holdings:
-        if holding.requirements.cycle.kind == "anniversary":
-            personal.add(holding.role_id)
-        else:
-            shared[holding.role_id] = holding.cycle
-        earliest = min(earliest, holding.cycle.start)
+        cycles[holding.role_id].add(holding.cycle)
+    # One window for all holders (the usual fixed or rolling cycle) is filtered in SQL; roles
+    # whose holders have different windows (anniversaries, extensions) keep the day.
+    shared = {role_id: next(iter(found)) for role_id, found in cycles.items()
+              if len(found) == 1}
+    personal = set(cycles) - set(shared)
+    earliest = min(holding.cycle.start for holding in holdings)
     windows = [sa.and_(activity_role.c.role_id == role_id,
                        Activity.activity_date.between(cycle.start, min(cycle.end, as_of)))
                for role_id, cycle in shared.items()]
@@ -227,7 +235,7 @@ def _absences(session: Session, scope: Scope) -> dict[int, tuple[Absence, ...]]:
     return {learner_id: tuple(found) for learner_id, found in absences.items()}
 
 
-def _allowances(session: Session, scope: Scope) -> dict[tuple[int, int, date], dict[str, Any]]:
+def _allowances(session: Session, scope: Scope) -> _Allowances:
     query = sa.select(Allowance.learner_id, Allowance.role_id, Allowance.cycle_start,
                       Allowance.kind, Allowance.reason, Allowance.extended_to
                       ).order_by(Allowance.granted_at)

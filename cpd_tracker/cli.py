@@ -90,6 +90,8 @@ def frameworks_load(file: str) -> None:
     state = _state()
     path = Path(file)
     if not path.exists():
+        if "/" in file or file.endswith((".yaml", ".yml")):
+            raise click.ClickException(f"{file}: no such file.")
         try:
             path = frameworks.shipped(file)
         except LookupError as missing:

@@ -46,9 +46,10 @@ __all__ = [
 
 def shipped(name: str) -> Path:
     """The path of a framework file shipped with the library (``"ipp-example"``...)."""
-    path = Path(str(resources.files("cpd_tracker.frameworks") / f"{name}.yaml"))
-    if not path.is_file():
-        available = sorted(p.stem for p in path.parent.glob("*.yaml"))
+    folder = Path(str(resources.files("cpd_tracker.frameworks")))
+    path = folder / f"{name}.yaml"
+    if "/" in name or not path.is_file():
+        available = sorted(p.stem for p in folder.glob("*.yaml"))
         raise LookupError(f"no shipped framework {name!r}; there are: {', '.join(available)}")
     return path
 
@@ -102,7 +103,10 @@ def load(session: Session, spec: FrameworkSpec, *, today: date) -> LoadReport:
         checksum = _checksum(definition)
         stored = existing.pop(version_spec.version, None)
         name = f"version {version_spec.version} (from {version_spec.effective_from:%-d %b %Y})"
-        if stored is None:
+        backdated = _backdating(framework.versions, version_spec, stored, today)
+        if backdated and (stored is None or stored.checksum != checksum):
+            errors.append(FrameworkError(None, f"versions[{index}].effective_from", backdated))
+        elif stored is None:
             framework.versions.append(FrameworkVersion(
                 version=version_spec.version, effective_from=version_spec.effective_from,
                 effective_to=version_spec.effective_to, definition=definition,
@@ -136,6 +140,26 @@ def load(session: Session, spec: FrameworkSpec, *, today: date) -> LoadReport:
         raise FrameworkInvalid(spec.framework, errors)
     session.flush()
     return report
+
+
+def _backdating(stored_versions: list[FrameworkVersion], version: VersionSpec,
+                stored: FrameworkVersion | None, today: date) -> str | None:
+    """Why a new or changed version may not start when it says, or ``None`` if it may.
+
+    A version starting on or before today, while another loaded version was already in force
+    that day, would re-judge cycles that began under the other one.
+    """
+    if version.effective_from > today:
+        return None
+    earlier = [v for v in stored_versions if v is not stored and v.id is not None
+               and v.effective_from <= version.effective_from]
+    if not earlier:
+        return None
+    in_force = max(earlier, key=lambda v: v.effective_from)
+    return (f"version {version.version!r} would start on {version.effective_from:%-d %b %Y}, "
+            f"not after today, while version {in_force.version!r} was already in force; "
+            "cycles already under way would be judged again. Give it an effective_from after "
+            "today")
 
 
 def _claim_roles(session: Session, framework: Framework,
@@ -223,7 +247,11 @@ class RoleRequirements:
         cycle = cycle_for(current.cycle, day, anchor)
         started_under = self.in_force(cycle.start)
         if started_under is not None and started_under is not current:
-            return started_under, cycle_for(started_under.cycle, day, anchor)
+            earlier = cycle_for(started_under.cycle, day, anchor)
+            # Only if that version's own cycle began while it was in force; when the cycle
+            # shape itself changed, the new version's cycle is the one under way.
+            if self.in_force(earlier.start) is started_under:
+                return started_under, earlier
         return current, cycle
 
 

@@ -1,0 +1,401 @@
+"""A lead's allowances: exemptions, extensions and approved absences.
+
+Each is an xAPI statement first (the lead the actor, the officer the object, the reason the
+result's response), projected into ``cpd_allowance`` / ``cpd_absence`` in the same transaction;
+voiding the statement withdraws it and a rebuild from the statements gives the same rows.
+Arranged with the IPP example (intelligence officers: 20 hours a year from 1 April, pro rata to
+days in the role less approved absence) and judged ``as_of`` fixed dates in the 2025-26 cycle
+(1 Apr 2025 to 31 Mar 2026, 365 days), so every figure is worked out by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from click.testing import Result
+from flask import Flask
+
+from cpd_tracker import allowances, get_state, vocabulary
+from cpd_tracker.allowances import AllowanceProjection, AllowanceRefused, Lead
+from cpd_tracker.assessment import Scope, Standing, assess
+from cpd_tracker.compliance import Status
+from cpd_tracker.cycles import annual_cycle
+from cpd_tracker.demo.models import db
+from cpd_tracker.models import Absence, Allowance, Learner
+from tests.factories import counts, logged, officer, today
+from xapi import StatementStore
+
+OFFICER = "intelligence-officer"
+ANALYST = "intelligence-analyst"
+JOINED = date(2020, 1, 1)
+CYCLE_START, CYCLE_END = date(2025, 4, 1), date(2026, 3, 31)
+AS_OF = date(2025, 10, 18)
+NEXT_CYCLE_DAY = date(2026, 6, 1)
+LEAD = Lead("jlead", "Insp Jo Lead")
+SECONDED = "Seconded to the NCA for the year."
+
+
+# --- Arranging -----------------------------------------------------------------------------------
+
+
+def person(app: Flask, username: str = "pshah", name: str = "Priya Shah") -> Learner:
+    """An intelligence officer since 1 Jan 2020."""
+    return officer(app, username, name=name, joined_days_ago=(today(app) - JOINED).days)
+
+
+def did(app: Flask, learner: Learner, day: date, hours: float, **kwargs: Any) -> None:
+    logged(app, learner, days_ago=(today(app) - day).days, minutes=round(hours * 60), **kwargs)
+
+
+def well_under_way(app: Flask, learner: Learner, hours: float) -> None:
+    """Everything but the hours done: refresher, two reflections and an impact statement."""
+    did(app, learner, date(2025, 5, 10), 6, title="Data protection refresher", category="formal",
+        item="data-protection", reflection="MoPI grading.", impact="Fewer errors.")
+    did(app, learner, date(2025, 7, 15), hours - 6, category="work-based", reflection="Shadowing.")
+
+
+def granting(app: Flask, grant: Callable[..., Any], learner: Learner, **kwargs: Any) -> Any:
+    """Call an allowances function as a lead would, on the learner as stored."""
+    with app.app_context():
+        granted = grant(db.session, get_state(app).settings, LEAD,
+                        db.session.get(Learner, learner.id), **kwargs)
+        db.session.expunge_all()
+        return granted
+
+
+def exemption(app: Flask, learner: Learner, *, on: date = AS_OF,
+              reason: str = SECONDED) -> Allowance:
+    return granting(app, allowances.grant_exemption, learner, role_code=OFFICER, on=on,
+                    reason=reason)
+
+
+def extension(app: Flask, learner: Learner, *, due: date, on: date = AS_OF) -> Allowance:
+    return granting(app, allowances.grant_extension, learner, role_code=OFFICER, on=on, due=due,
+                    reason="Long-term sickness in the spring.")
+
+
+def absence(app: Flask, learner: Learner, starts_on: date = date(2025, 6, 1),
+            ends_on: date = date(2025, 8, 29)) -> Absence:
+    return granting(app, allowances.approve_absence, learner, starts_on=starts_on,
+                    ends_on=ends_on, reason="Parental leave")
+
+
+def judged(app: Flask, as_of: date = AS_OF) -> Standing:
+    """The one officer's standing in their role."""
+    with app.app_context():
+        [standing] = assess(db.session, get_state(app).settings, as_of=as_of, scope=Scope())
+        db.session.remove()
+    return standing
+
+
+def hours_summary(standing: Standing) -> str:
+    return standing.judgement.rules[0].summary
+
+
+def void(app: Flask, statement_id: str) -> None:
+    """Void a lead's decision the way the store voids anything: a voiding statement."""
+    with app.app_context():
+        store = StatementStore(db.session, listeners=[AllowanceProjection(get_state(app).settings)])
+        original = store.get(statement_id)
+        store.add({
+            "actor": original["actor"],
+            "verb": {"id": "http://adlnet.gov/expapi/verbs/voided",
+                     "display": {"en-GB": "voided"}},
+            "object": {"objectType": "StatementRef", "id": statement_id},
+        }, authority=original["actor"])
+        db.session.commit()
+        db.session.remove()
+
+
+def stored(app: Flask) -> list[tuple[object, ...]]:
+    """Every allowance and absence row, as comparable tuples."""
+    with app.app_context():
+        granted = db.session.execute(sa.select(
+            Allowance.statement_id, Allowance.learner_id, Allowance.role_id, Allowance.kind,
+            Allowance.cycle_start, Allowance.extended_to, Allowance.reason,
+            Allowance.granted_by, Allowance.granted_at).order_by(Allowance.statement_id)).all()
+        absent = db.session.execute(sa.select(
+            Absence.statement_id, Absence.learner_id, Absence.starts_on, Absence.ends_on,
+            Absence.reason, Absence.approved_by, Absence.approved_at,
+        ).order_by(Absence.statement_id)).all()
+        db.session.remove()
+    return [tuple(row) for row in granted] + [tuple(row) for row in absent]
+
+
+def cpd(app: Flask, *args: str) -> Result:
+    return app.test_cli_runner().invoke(args=["cpd", *args])
+
+
+# --- Exemptions ---------------------------------------------------------------------------------
+
+
+def test_an_exemption_is_a_statement_by_the_lead_about_the_officer_with_the_reason(
+        app: Flask) -> None:
+    granted = exemption(app, person(app))
+
+    with app.app_context():
+        statement = StatementStore(db.session).get(granted.statement_id)
+    assert statement["verb"]["id"] == vocabulary.VERB_EXEMPTED
+    assert (statement["actor"]["account"]["name"], statement["actor"]["name"]) == (
+        "jlead", "Insp Jo Lead")
+    assert statement["object"]["objectType"] == "Agent"
+    assert (statement["object"]["account"]["name"], statement["object"]["name"]) == (
+        "pshah", "Priya Shah")
+    assert statement["result"]["response"] == SECONDED
+    extensions = statement["context"]["extensions"]
+    assert (extensions[vocabulary.EXT_ROLE], extensions[vocabulary.EXT_CYCLE_START]) == (
+        OFFICER, "2025-04-01")
+
+
+def test_an_exemption_is_kept_with_who_granted_it_and_why(app: Flask) -> None:
+    granted = exemption(app, person(app))
+
+    assert (granted.kind, granted.cycle_start, granted.granted_by, granted.reason) == (
+        "exemption", CYCLE_START, "jlead", SECONDED)
+
+
+def test_an_exemption_makes_the_person_exempt_for_that_cycle(app: Flask) -> None:
+    exemption(app, person(app))
+
+    standing = judged(app, as_of=CYCLE_END)
+
+    assert standing.judgement.status is Status.EXEMPT
+    assert standing.judgement.next_step == (
+        "You are exempt from the Intelligence Officer requirements this cycle: "
+        "Seconded to the NCA for the year.")
+
+
+def test_an_exemption_does_not_carry_into_the_next_cycle(app: Flask) -> None:
+    exemption(app, person(app))
+
+    standing = judged(app, as_of=NEXT_CYCLE_DAY)
+
+    assert standing.judgement.cycle.start == date(2026, 4, 1)
+    assert standing.judgement.status is not Status.EXEMPT
+
+
+@pytest.mark.parametrize("reason", ["", "   \n"])
+def test_an_exemption_needs_a_reason(app: Flask, reason: str) -> None:
+    priya = person(app)
+
+    with pytest.raises(AllowanceRefused) as refused:
+        exemption(app, priya, reason=reason)
+
+    assert refused.value.errors == {"reason": "Give the reason; it is kept with the decision."}
+    assert counts(app) == (0, 0)
+
+
+def test_a_second_exemption_for_the_same_cycle_is_refused(app: Flask) -> None:
+    priya = person(app)
+    exemption(app, priya)
+
+    with pytest.raises(AllowanceRefused) as refused:
+        exemption(app, priya, on=date(2026, 1, 5), reason="Still seconded.")
+
+    assert list(refused.value.errors) == ["role"]
+    assert refused.value.errors["role"].startswith(
+        "Priya Shah is already exempt from intelligence-officer for the cycle starting "
+        "1 Apr 2025 (granted by jlead: ")
+    assert [row[3] for row in stored(app)] == ["exemption"]
+
+
+def test_an_exemption_from_a_role_the_person_does_not_hold_is_refused(app: Flask) -> None:
+    priya = person(app)
+
+    with pytest.raises(AllowanceRefused) as refused:
+        granting(app, allowances.grant_exemption, priya, role_code=ANALYST, on=AS_OF,
+                 reason=SECONDED)
+
+    assert refused.value.errors == {
+        "role": "Priya Shah does not hold the role 'intelligence-analyst' on 18 Oct 2025."}
+    assert stored(app) == []
+
+
+# --- Extensions ---------------------------------------------------------------------------------
+
+
+def test_an_extension_moves_the_due_date(app: Flask) -> None:
+    priya = person(app)
+    extension(app, priya, due=date(2026, 5, 31))
+
+    judgement = judged(app).judgement
+
+    assert judgement.due == date(2026, 5, 31)
+    assert judgement.adjustments == ("Extended by your accreditation lead to 31 May 2026.",)
+
+
+def test_an_extension_gives_someone_short_near_the_end_of_the_cycle_more_time(
+        app: Flask) -> None:
+    priya = person(app)
+    well_under_way(app, priya, hours=16)  # 4 hours short, 44 days before the cycle ends
+    assert judged(app, as_of=date(2026, 2, 15)).judgement.status is Status.AT_RISK
+
+    extension(app, priya, due=date(2026, 6, 30))
+
+    assert judged(app, as_of=date(2026, 2, 15)).judgement.status is Status.ON_TRACK
+
+
+def test_after_the_cycle_ends_a_person_within_their_extension_is_still_judged_on_that_cycle(
+        app: Flask) -> None:
+    priya = person(app)
+    well_under_way(app, priya, hours=16)
+    extension(app, priya, due=date(2026, 5, 31))
+
+    judgement = judged(app, as_of=date(2026, 4, 15)).judgement
+
+    assert (judgement.cycle.start, judgement.due) == (CYCLE_START, date(2026, 5, 31))
+    assert judgement.status is not Status.NON_COMPLIANT
+
+
+def test_an_extension_due_no_later_than_the_day_it_is_for_is_refused(app: Flask) -> None:
+    priya = person(app)
+
+    with pytest.raises(AllowanceRefused) as refused:
+        extension(app, priya, due=AS_OF)
+
+    assert list(refused.value.errors) == ["due"]
+    assert stored(app) == []
+
+
+# --- Approved absences ------------------------------------------------------------------------
+
+
+def test_an_approved_absence_pro_rates_the_target(app: Flask) -> None:
+    priya = person(app)
+    absence(app, priya, date(2025, 6, 1), date(2025, 8, 29))
+
+    standing = judged(app)
+
+    # 90 days away leave 275 of 365: 20 h x 275/365 = 904.1 minutes, rounded up.
+    assert hours_summary(standing) == "0 h of 15 h 5 m"
+    assert standing.judgement.adjustments == ("Approved absence (Parental leave): 90 days.",)
+
+
+def test_an_absence_ending_before_it_starts_is_refused(app: Flask) -> None:
+    priya = person(app)
+
+    with pytest.raises(AllowanceRefused) as refused:
+        absence(app, priya, date(2025, 8, 29), date(2025, 6, 1))
+
+    assert list(refused.value.errors) == ["ends_on"]
+    assert stored(app) == []
+
+
+# --- Withdrawing and rebuilding -------------------------------------------------------------------
+
+
+def test_voiding_an_exemption_withdraws_it(app: Flask) -> None:
+    granted = exemption(app, person(app))
+
+    void(app, granted.statement_id)
+
+    assert judged(app).judgement.status is not Status.EXEMPT
+    assert stored(app) == []
+    with app.app_context():
+        assert StatementStore(db.session).get_voided(granted.statement_id) is not None
+
+
+def test_voiding_an_absence_restores_the_full_target(app: Flask) -> None:
+    approved = absence(app, person(app))
+
+    void(app, approved.statement_id)
+
+    standing = judged(app)
+    assert hours_summary(standing) == "0 h of 20 h"
+    assert standing.judgement.adjustments == ()
+
+
+def test_rebuild_gives_back_the_allowances_granted_and_not_the_withdrawn(app: Flask) -> None:
+    priya = person(app)
+    tom = person(app, "tbarker", "Tom Barker")
+    exemption(app, priya)
+    extension(app, tom, due=date(2026, 5, 31))
+    absence(app, tom)
+    withdrawn = absence(app, priya, date(2025, 11, 1), date(2025, 11, 30))
+    void(app, withdrawn.statement_id)
+    before = stored(app)
+
+    result = cpd(app, "rebuild")
+
+    assert result.exit_code == 0, result.output
+    assert "and 3 exemptions, extensions and absences from their statements." in result.output
+    assert stored(app) == before
+    assert len(before) == 3
+
+
+# --- The commands ---------------------------------------------------------------------------------
+
+
+def test_the_exempt_command_exempts_a_person_for_the_cycle(app: Flask) -> None:
+    person(app)
+
+    result = cpd(app, "exempt", "pshah", "--role", OFFICER, "--reason", SECONDED,
+                 "--by", "jlead", "--on", "2025-10-18")
+
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "Priya Shah is exempt from intelligence-officer for the cycle starting 1 Apr 2025.\n")
+    assert judged(app).judgement.status is Status.EXEMPT
+
+
+def test_the_extend_command_gives_a_later_due_date_for_this_cycle(app: Flask) -> None:
+    person(app)
+    cycle = annual_cycle(today(app), (4, 1))
+    until = date(cycle.end.year, 5, 31)
+
+    result = cpd(app, "extend", "pshah", "--role", OFFICER, "--until", until.isoformat(),
+                 "--reason", "Long-term sickness.", "--by", "jlead")
+
+    assert result.exit_code == 0, result.output
+    assert result.output == (f"Priya Shah has until {until:%-d %b %Y} for intelligence-officer "
+                             f"(cycle starting {cycle.start:%-d %b %Y}).\n")
+    assert judged(app, as_of=today(app)).judgement.due == until
+
+
+def test_the_absence_command_records_an_approved_absence(app: Flask) -> None:
+    person(app)
+
+    result = cpd(app, "absence", "pshah", "--from", "2025-06-01", "--to", "2025-08-29",
+                 "--reason", "Parental leave", "--by", "jlead")
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "Absence recorded for Priya Shah: 1 Jun 2025 to 29 Aug 2025.\n"
+    assert hours_summary(judged(app)) == "0 h of 15 h 5 m"
+
+
+COMMANDS = {
+    "exempt": ["exempt", "--role", OFFICER, "--reason", SECONDED, "--by", "jlead"],
+    "extend": ["extend", "--role", OFFICER, "--until", "2099-01-01", "--reason", "Sick",
+               "--by", "jlead"],
+    "absence": ["absence", "--from", "2025-06-01", "--to", "2025-08-29",
+                "--reason", "Parental leave", "--by", "jlead"],
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_the_commands_refuse_a_person_they_do_not_know(app: Flask, command: str) -> None:
+    person(app)
+    name, *options = COMMANDS[command]
+
+    result = cpd(app, name, "nobody", *options)
+
+    assert result.exit_code == 1
+    assert "No person with reference 'nobody' is known to cpd-tracker" in result.output
+    assert stored(app) == []
+
+
+@pytest.mark.parametrize("command", ["exempt", "extend"])
+def test_the_commands_refuse_a_role_the_person_does_not_hold(app: Flask, command: str) -> None:
+    person(app)
+    name, *options = COMMANDS[command]
+    options[options.index(OFFICER)] = ANALYST
+
+    result = cpd(app, name, "pshah", *options)
+
+    assert result.exit_code == 1
+    assert "role: Priya Shah does not hold the role 'intelligence-analyst' on " in result.output
+    assert stored(app) == []
