@@ -116,23 +116,35 @@ def _holdings(session: Session, catalogue: dict[str, frameworks.RoleRequirements
         .order_by(Learner.name, Learner.reference, Role.code)
     )
     query = _scoped(query, scope, role_column=Role.code)
+    extended = {(learner_id, role_id) for (learner_id, role_id, _), granted in allowances.items()
+                if granted.get("extension")}
+    per_person = {code for code, versions in catalogue.items()
+                  if any(v.requirements.cycle.kind == "anniversary" for v in versions.versions)}
+    cycles: dict[tuple[str, date | None], Any] = {}
+    ftes: dict[Any, Fraction] = {}
     for (learner_id, reference, name, unit, fte, role_id, code, started, ended,
          accredited) in session.execute(query):
         versions = catalogue.get(code)
         if versions is None:
             continue
-        anchor = accredited or started
-        found = versions.for_day(as_of, anchor)
+        # Only anniversary cycles depend on the person; the rest are worked out once a role.
+        anchor = (accredited or started) if code in per_person else None
+        key = (code, anchor)
+        if key not in cycles:
+            cycles[key] = versions.for_day(as_of, anchor)
+        found = cycles[key]
         if found is None:
             continue
         requirements, cycle = found
-        # A cycle that has ended but whose due date a lead extended is still the one owed.
-        before = versions.for_day(cycle.start - timedelta(days=1), anchor)
-        if before is not None:
-            extended = allowances.get((learner_id, role_id, before[1].start), {})
-            if extended.get("extension") and extended["extension"] >= as_of:
+        if (learner_id, role_id) in extended:
+            # A cycle that has ended but whose due date a lead extended is still the one owed.
+            before = versions.for_day(cycle.start - timedelta(days=1), anchor)
+            granted = allowances.get((learner_id, role_id, before[1].start), {}) if before else {}
+            if before is not None and granted.get("extension") and granted["extension"] >= as_of:
                 requirements, cycle = before
-        yield _Holding(learner_id, reference, name, unit, Fraction(str(fte)), role_id, code,
+        if fte not in ftes:
+            ftes[fte] = Fraction(str(fte))
+        yield _Holding(learner_id, reference, name, unit, ftes[fte], role_id, code,
                        started, ended, requirements, cycle)
 
 
@@ -174,18 +186,25 @@ def _tallies(session: Session, holdings: list[_Holding], scope: Scope, as_of: da
     if personal:
         windows.append(sa.and_(activity_role.c.role_id.in_(personal),
                                Activity.activity_date.between(earliest, as_of)))
-    verified = Activity.verification == "verified"
-    reflected = sa.func.coalesce(sa.func.length(Activity.reflection), 0) > 0
-    impact = sa.func.coalesce(sa.func.length(Activity.impact), 0) > 0
+    # Group only by the facts some rule in scope looks at: fewer, larger groups.
+    looked_at = _facts_looked_at(holding.requirements for holding in holdings)
+    facts = {
+        "category": Activity.category,
+        "kind": Activity.kind,
+        "participatory": Activity.participatory,
+        "verified": Activity.verification == "verified",
+        "reflection": sa.func.coalesce(sa.func.length(Activity.reflection), 0) > 0,
+        "impact": sa.func.coalesce(sa.func.length(Activity.impact), 0) > 0,
+    }
     grouped: list[Any] = [activity_role.c.role_id, Activity.learner_id]
     if personal:
         day = sa.case((activity_role.c.role_id.in_(personal), Activity.activity_date))
         grouped.append(day)
     else:
         day = sa.null()  # not grouped: PostgreSQL refuses a constant in GROUP BY
-    grouped += [Activity.category, Activity.kind, Activity.participatory, verified, reflected,
-                impact]
-    columns = [*grouped[:2], day.label("day"), *grouped[-6:]]
+    chosen = [name for name in facts if name in looked_at]
+    grouped += [facts[name] for name in chosen]
+    columns = [*grouped[:2], day.label("day"), *(facts[name] for name in chosen)]
     query = (
         sa.select(*columns, sa.func.sum(Activity.minutes), sa.func.count())
         .join(activity_role, activity_role.c.activity_id == Activity.id)
@@ -194,14 +213,39 @@ def _tallies(session: Session, holdings: list[_Holding], scope: Scope, as_of: da
     )
     if scope.unit is not None or scope.learner_id is not None:
         query = _scoped(query.join(Learner, Learner.id == Activity.learner_id), scope)
+    defaults = Tally(0)
+    positions = [Tally._fields.index(name) for name in chosen]
+    shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     tallies: _Tallies = defaultdict(list)
-    for (role_id, learner_id, day_value, category, kind, participatory, is_verified,
-         has_reflection, has_impact, minutes, count) in session.execute(query):
-        tallies[(role_id, learner_id)].append((day_value, Tally(
-            minutes=int(minutes), count=int(count), category=category, kind=kind,
-            participatory=bool(participatory), verified=bool(is_verified),
-            reflection=bool(has_reflection), impact=bool(has_impact))))
+    make = Tally._make
+    for row in session.connection().execute(query).all():
+        values = tuple(row[3:3 + len(chosen)])
+        shape = shapes.get(values)
+        if shape is None:
+            filled = list(defaults[2:])
+            for position, value in zip(positions, values, strict=True):
+                filled[position - 2] = (value if position in (2, 3) else bool(value))
+            shape = shapes[values] = tuple(filled)
+        tallies[(row[0], row[1])].append((row[2], make((row[-2], row[-1], *shape))))
     return tallies
+
+
+def _facts_looked_at(sets: Iterator[RequirementSet] | Any) -> set[str]:
+    looked_at: set[str] = set()
+    for requirements in {id(r): r for r in sets}.values():
+        for rule in requirements.rules:
+            found = rule.matches
+            if found.categories is not None:
+                looked_at.add("category")
+            if found.kinds is not None:
+                looked_at.add("kind")
+            if found.participatory is not None:
+                looked_at.add("participatory")
+            if found.verified_only:
+                looked_at.add("verified")
+            if found.output:
+                looked_at.add(found.output)
+    return looked_at
 
 
 def _in_window(rows: Any, cycle: Cycle) -> list[Tally]:
@@ -213,13 +257,14 @@ def _items(session: Session, scope: Scope, as_of: date) -> dict[int, dict[tuple[
     verified = Activity.verification == "verified"
     query = (
         sa.select(Activity.learner_id, Activity.item, verified, sa.func.max(Activity.activity_date))
-        .where(Activity.item.is_not(None), Activity.activity_date <= as_of)
+        # ``item > ''`` rather than IS NOT NULL: SQLite then ranges over the item index.
+        .where(Activity.item > "", Activity.activity_date <= as_of)
         .group_by(Activity.learner_id, Activity.item, verified)
     )
     if scope.unit is not None or scope.learner_id is not None:
         query = _scoped(query.join(Learner, Learner.id == Activity.learner_id), scope)
     items: dict[int, dict[tuple[str, bool], date]] = defaultdict(dict)
-    for learner_id, item, is_verified, last in session.execute(query):
+    for learner_id, item, is_verified, last in session.connection().execute(query):
         items[learner_id][(item, bool(is_verified))] = last
     return items
 

@@ -10,11 +10,13 @@ it from one aggregate query.
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
+from typing import NamedTuple
 
 from cpd_tracker.cycles import Cycle, add_months
 from cpd_tracker.requirements import ActivityFilter, RequirementSet, Rule
@@ -43,12 +45,11 @@ class Status(enum.Enum):
         return list(Status).index(self)
 
 
-@dataclass(frozen=True)
-class Tally:
+class Tally(NamedTuple):
     """Activities alike in everything the rules look at, added up.
 
     One activity is a tally with ``count=1``; the force-wide report gets tallies straight from
-    a ``GROUP BY``.
+    a ``GROUP BY``. A named tuple, because a force-wide report builds hundreds of thousands.
     """
 
     minutes: int
@@ -84,7 +85,7 @@ class Circumstances:
     extended_to: date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RuleResult:
     """How one rule stands: the figures, whether it is met, and what to say about it."""
 
@@ -112,7 +113,7 @@ class RuleResult:
         return min(100, self.done * 100 // self.target)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Judgement:
     """One person's standing in one role for one cycle, with the reasons."""
 
@@ -144,13 +145,39 @@ def format_minutes(minutes: int) -> str:
     return f"{hours} h {rest} m"
 
 
+@functools.lru_cache(maxsize=4096)
 def format_date(day: date) -> str:
     """``"31 Mar 2027"``: how dates read on every page and message."""
+    # Cached: a force-wide report writes the same few due dates hundreds of thousands of times.
     return f"{day:%-d %b %Y}"
 
 
 def matches(rule_filter: ActivityFilter, tally: Tally) -> bool:
     """Whether a rule with this filter counts these activities."""
+    return _matches(rule_filter, tally[2:])
+
+
+#: (id of a filter, tally shape) -> (the filter, whether it matches). Keyed by identity, not
+#: equality, because hashing a filter costs more than the check; the filter is kept in the
+#: value so its id cannot be reused while the entry lives.
+_MATCHES: dict[tuple[int, tuple[object, ...]], tuple[ActivityFilter, bool]] = {}
+
+
+def _matches(rule_filter: ActivityFilter, shape: tuple[object, ...]) -> bool:
+    # A force has few distinct shapes (everything but the sums) and few rule filters, and a
+    # report asks this millions of times.
+    key = (id(rule_filter), shape)
+    found = _MATCHES.get(key)
+    if found is not None and found[0] is rule_filter:
+        return found[1]
+    if len(_MATCHES) > 100_000:
+        _MATCHES.clear()
+    result = _check(rule_filter, Tally(0, 0, *shape))  # type: ignore[arg-type]
+    _MATCHES[key] = (rule_filter, result)
+    return result
+
+
+def _check(rule_filter: ActivityFilter, tally: Tally) -> bool:
     return (
         (rule_filter.categories is None or tally.category in rule_filter.categories)
         and (rule_filter.kinds is None or tally.kind in rule_filter.kinds)
@@ -203,9 +230,10 @@ def judge(requirements: RequirementSet, cycle: Cycle, circumstances: Circumstanc
     tallies = tuple(activities)
     due = circumstances.extended_to or cycle.end
     factor, adjustments = pro_rata_factor(requirements, cycle, circumstances)
+    totals = _totals(requirements, tallies)
     results = tuple(
-        _judge_rule(rule, cycle, due, tallies, items, factor, circumstances, as_of)
-        for rule in requirements.rules
+        _judge_rule(rule, cycle, due, total, items, factor, circumstances, as_of)
+        for rule, total in zip(requirements.rules, totals, strict=True)
     )
     status = _status(requirements, cycle, due, results, circumstances, as_of)
     if circumstances.extended_to:
@@ -218,19 +246,40 @@ def judge(requirements: RequirementSet, cycle: Cycle, circumstances: Circumstanc
     )
 
 
-def _judge_rule(rule: Rule, cycle: Cycle, due: date, tallies: tuple[Tally, ...],
+#: (id of a requirement set, tally shape) -> (the set, indexes of the rules that count it).
+_RULES_COUNTING: dict[tuple[int, tuple[object, ...]], tuple[RequirementSet, tuple[int, ...]]] = {}
+
+
+def _totals(requirements: RequirementSet, tallies: tuple[Tally, ...]) -> list[int]:
+    """Each rule's total (minutes or count) over the tallies it counts, in one pass."""
+    totals = [0] * len(requirements.rules)
+    for tally in tallies:
+        shape = tally[2:]
+        key = (id(requirements), shape)
+        found = _RULES_COUNTING.get(key)
+        if found is None or found[0] is not requirements:
+            if len(_RULES_COUNTING) > 100_000:
+                _RULES_COUNTING.clear()
+            found = _RULES_COUNTING[key] = (requirements, tuple(
+                index for index, rule in enumerate(requirements.rules)
+                if rule.measure != "item" and _matches(rule.matches, shape)))
+        for index in found[1]:
+            rule = requirements.rules[index]
+            totals[index] += tally[0] if rule.measure == "minutes" else tally[1]
+    return totals
+
+
+def _judge_rule(rule: Rule, cycle: Cycle, due: date, done: int,
                 items: Mapping[tuple[str, bool], date], factor: Fraction,
                 circumstances: Circumstances, as_of: date) -> RuleResult:
     if rule.measure == "item":
         return _judge_item(rule, cycle, due, items, circumstances.held_from, as_of)
-    target = math.ceil(rule.target * factor) if rule.pro_rata else rule.target
-    counted = [tally for tally in tallies if matches(rule.matches, tally)]
+    target = (math.ceil(rule.target * factor) if rule.pro_rata and factor != 1
+              else rule.target)
     if rule.measure == "minutes":
-        done = sum(tally.minutes for tally in counted)
         summary = f"{format_minutes(done)} of {format_minutes(target)}"
         missing = format_minutes(target - done)
     else:
-        done = sum(tally.count for tally in counted)
         summary = f"{done} of {target} {_noun(rule, target)}"
         missing = f"{target - done} more {_noun(rule, target - done)}"
     met = done >= target

@@ -7,6 +7,7 @@ same day to the officer, the engine and the audit export.
 from __future__ import annotations
 
 import calendar
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -34,6 +35,7 @@ class Cycle:
         return max((ends - begins).days + 1, 0)
 
 
+@functools.lru_cache(maxsize=8192)
 def add_months(day: date, months: int) -> date:
     """``day`` moved by whole months; the 31st becomes the month's last day where needed."""
     index = day.year * 12 + day.month - 1 + months

@@ -951,7 +951,7 @@ def test_a_tally_split_in_two_is_judged_like_the_whole(case: Case,
     whole = data.draw(tallies.filter(lambda tally: tally.count > 1))
     minutes = data.draw(st.integers(0, whole.minutes))
     count = data.draw(st.integers(1, whole.count - 1))
-    parts = (replace(whole, minutes=minutes, count=count),
-             replace(whole, minutes=whole.minutes - minutes, count=whole.count - count))
+    parts = (whole._replace(minutes=minutes, count=count),
+             whole._replace(minutes=whole.minutes - minutes, count=whole.count - count))
     assert (case.judge(activities=(*case.activities, *parts))
             == case.judge(activities=(*case.activities, whole)))
