@@ -87,19 +87,23 @@ class Circumstances:
 
 @dataclass(frozen=True, slots=True)
 class RuleResult:
-    """How one rule stands: the figures, whether it is met, and what to say about it."""
+    """How one rule stands: the figures, whether it is met, and what to say about it.
+
+    The sentences are worked out when read, not when judged: a force-wide report judges tens
+    of thousands of rules and shows few of the words.
+    """
 
     rule: Rule
     done: int
     target: int
     full_target: int
     met: bool
-    summary: str
-    sentence: str
     #: The date by which the rule must be met (an item's expiry may come before the cycle end).
     due: date
     #: Still to do (minutes or count); 0 when met. Items: 1 when not current.
     shortfall: int
+    #: The day judged.
+    as_of: date
     #: For items: the date the person last completed it.
     last_done: date | None = None
 
@@ -111,6 +115,49 @@ class RuleResult:
         if self.target == 0:
             return 100
         return min(100, self.done * 100 // self.target)
+
+    @property
+    def summary(self) -> str:
+        """``"14 h 30 m of 20 h"``, ``"1 of 2 reflective accounts"``,
+        ``"Data protection refresher: due by 31 Mar 2027"``."""
+        rule = self.rule
+        if rule.measure == "minutes":
+            return f"{format_minutes(self.done)} of {format_minutes(self.target)}"
+        if rule.measure == "count":
+            return f"{self.done} of {self.target} {_noun(rule, self.target)}"
+        return f"{rule.label}: {self._item_state()}"
+
+    @property
+    def sentence(self) -> str:
+        """What this rule means for the person now, in one sentence."""
+        rule = self.rule
+        if rule.measure == "item":
+            if self.met:
+                return f"{rule.label}: {self._item_state()}."
+            if self.due < self.as_of:
+                return f"{rule.label}: overdue since {format_date(self.due)}; complete it now."
+            return f"{rule.label}: complete it by {format_date(self.due)}."
+        if self.met:
+            return f"{rule.label}: done."
+        if rule.measure == "minutes":
+            missing = format_minutes(self.shortfall)
+        else:
+            missing = f"{self.shortfall} more {_noun(rule, self.shortfall)}"
+        if self.as_of > self.due:
+            return (f"{rule.label}: {missing} short when the cycle ended on "
+                    f"{format_date(self.due)}.")
+        return f"{rule.label}: {missing} to go by {format_date(self.due)}."
+
+    def _item_state(self) -> str:
+        last, every = self.last_done, self.rule.every_months
+        if self.met and last is not None:
+            if every:
+                renew = add_months(last, every)
+                return f"done {format_date(last)}, next due by {format_date(renew)}"
+            return f"done {format_date(last)}"
+        if self.due < self.as_of:
+            return f"overdue since {format_date(self.due)}"
+        return f"due by {format_date(self.due)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,14 +172,17 @@ class Judgement:
     rules: tuple[RuleResult, ...]
     #: Why targets differ from the framework's (part-time, joined mid-cycle, absence).
     adjustments: tuple[str, ...] = ()
-    #: What to do next, in one sentence.
-    next_step: str = ""
     exemption: str | None = None
     factor: Fraction = field(default=Fraction(1))
 
     @property
     def unmet(self) -> tuple[RuleResult, ...]:
         return tuple(result for result in self.rules if not result.met)
+
+    @property
+    def next_step(self) -> str:
+        """What to do next, in one sentence."""
+        return _next_step(self.requirements, self.status, self.due, self.rules, self.exemption)
 
 
 def format_minutes(minutes: int) -> str:
@@ -241,7 +291,6 @@ def judge(requirements: RequirementSet, cycle: Cycle, circumstances: Circumstanc
     return Judgement(
         requirements=requirements, cycle=cycle, as_of=as_of, due=due, status=status,
         rules=results, adjustments=adjustments,
-        next_step=_next_step(requirements, status, due, results, circumstances),
         exemption=circumstances.exemption, factor=factor,
     )
 
@@ -276,22 +325,8 @@ def _judge_rule(rule: Rule, cycle: Cycle, due: date, done: int,
         return _judge_item(rule, cycle, due, items, circumstances.held_from, as_of)
     target = (math.ceil(rule.target * factor) if rule.pro_rata and factor != 1
               else rule.target)
-    if rule.measure == "minutes":
-        summary = f"{format_minutes(done)} of {format_minutes(target)}"
-        missing = format_minutes(target - done)
-    else:
-        summary = f"{done} of {target} {_noun(rule, target)}"
-        missing = f"{target - done} more {_noun(rule, target - done)}"
-    met = done >= target
-    if met:
-        sentence = f"{rule.label}: done."
-    elif as_of > due:
-        sentence = f"{rule.label}: {missing} short when the cycle ended on {format_date(due)}."
-    else:
-        sentence = f"{rule.label}: {missing} to go by {format_date(due)}."
-    return RuleResult(rule=rule, done=done, target=target, full_target=rule.target, met=met,
-                      summary=summary, sentence=sentence, due=due,
-                      shortfall=max(target - done, 0))
+    return RuleResult(rule, done, target, rule.target, done >= target, due,
+                      max(target - done, 0), as_of)
 
 
 def _judge_item(rule: Rule, cycle: Cycle, due: date, items: Mapping[tuple[str, bool], date],
@@ -302,36 +337,20 @@ def _judge_item(rule: Rule, cycle: Cycle, due: date, items: Mapping[tuple[str, b
     an old completion never makes an item fall due sooner than having none at all.
     """
     assert rule.item is not None
-    candidates = [day for (code, verified), day in items.items()
-                  if code == rule.item and (verified or not rule.matches.verified_only)
-                  and day <= as_of]
-    last = max(candidates, default=None)
+    verified_only = rule.matches.verified_only
+    last = max((day for (code, verified), day in items.items()
+                if code == rule.item and (verified or not verified_only) and day <= as_of),
+               default=None)
     judged_on = min(as_of, due)
     if rule.every_months:
         expires = add_months(last, rule.every_months) if last else None
         met = expires is not None and expires > judged_on
         grace = add_months(held_from, rule.every_months)
         item_due = min(max(expires or grace, grace), due)
-        if met:
-            assert expires is not None and last is not None
-            summary = f"done {format_date(last)}, next due by {format_date(expires)}"
-        elif item_due < as_of:
-            summary = f"overdue since {format_date(item_due)}"
-        else:
-            summary = f"due by {format_date(item_due)}"
     else:
         met = last is not None and last >= cycle.start
         item_due = due
-        summary = f"done {format_date(last)}" if met and last else f"due by {format_date(due)}"
-    if met:
-        sentence = f"{rule.label}: {summary}."
-    elif item_due < as_of:
-        sentence = f"{rule.label}: overdue since {format_date(item_due)}; complete it now."
-    else:
-        sentence = f"{rule.label}: complete it by {format_date(item_due)}."
-    return RuleResult(rule=rule, done=int(met), target=1, full_target=1, met=met,
-                      summary=f"{rule.label}: {summary}", sentence=sentence, due=item_due,
-                      shortfall=0 if met else 1, last_done=last)
+    return RuleResult(rule, int(met), 1, 1, met, item_due, 0 if met else 1, as_of, last)
 
 
 def _status(requirements: RequirementSet, cycle: Cycle, due: date,
@@ -359,10 +378,10 @@ def _status(requirements: RequirementSet, cycle: Cycle, due: date,
 
 
 def _next_step(requirements: RequirementSet, status: Status, due: date,
-               results: tuple[RuleResult, ...], circumstances: Circumstances) -> str:
+               results: tuple[RuleResult, ...], exemption: str | None) -> str:
     role = requirements.role_name
     if status is Status.EXEMPT:
-        reason = (circumstances.exemption or "").strip().rstrip(".")
+        reason = (exemption or "").strip().rstrip(".")
         return f"You are exempt from the {role} requirements this cycle: {reason}."
     if status is Status.COMPLIANT:
         return f"You have met every {role} requirement this cycle."
