@@ -21,12 +21,11 @@ from cpd_tracker.assessment import Scope, Standing, assess
 from cpd_tracker.compliance import format_minutes
 from cpd_tracker.config import Settings
 from cpd_tracker.cycles import annual_cycle
-from cpd_tracker.learners import roles_held
+from cpd_tracker.learners import identity, roles_held
 from cpd_tracker.models import Activity, Learner
 from cpd_tracker.projection import ActivityProjection
 from cpd_tracker.statements import (
     ActivityLoggedBuilder,
-    LearnerIdentity,
     LoggedActivity,
     learner_agent,
 )
@@ -134,7 +133,7 @@ def log_activity(session: Session, settings: Settings, learner: Learner, entry: 
     if errors:
         raise ActivityRejected(errors)
     statement = builder.build(
-        _identity(learner),
+        identity(learner),
         LoggedActivity(
             submission_id=submission_id,
             title=entry.title.strip(),
@@ -152,7 +151,7 @@ def log_activity(session: Session, settings: Settings, learner: Learner, entry: 
     )
     store = StatementStore(session, listeners=[ActivityProjection(settings)])
     try:
-        stored = store.add(statement, authority=learner_agent(settings, _identity(learner)))
+        stored = store.add(statement, authority=learner_agent(settings, identity(learner)))
         session.commit()
     except StatementConflict:
         session.rollback()
@@ -206,7 +205,3 @@ def _same_entry(activity: Activity, entry: ActivityEntry) -> bool:
             activity.kind, activity.item) == (
         entry.title.strip(), entry.activity_date, entry.minutes, entry.category,
         entry.kind or None, entry.item or None)
-
-
-def _identity(learner: Learner) -> LearnerIdentity:
-    return LearnerIdentity(reference=learner.reference, name=learner.name, email=learner.email)

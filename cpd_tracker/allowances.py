@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
+import aniso8601
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cpd_tracker import frameworks, vocabulary
 from cpd_tracker.config import Settings
+from cpd_tracker.learners import identity
 from cpd_tracker.models import Absence, Allowance, Learner, LearnerRole, Role
 from cpd_tracker.statements import (
     AbsenceApprovedBuilder,
@@ -61,11 +63,9 @@ def grant_exemption(session: Session, settings: Settings, lead: Lead, learner: L
         raise AllowanceRefused({"role": (
             f"{learner.name} is already exempt from {role_code} for the cycle starting "
             f"{cycle_start:%-d %b %Y} (granted by {already.granted_by}: {already.reason})")})
-    decision = LeadDecision(_identity(learner), reason.strip(), _now(), role_code=role_code,
+    decision = LeadDecision(identity(learner), reason.strip(), _now(), role_code=role_code,
                             cycle_start=cycle_start)
-    statement = _store(session, settings, lead, ExemptionGrantedBuilder(settings), decision)
-    return session.scalars(sa.select(Allowance).where(
-        Allowance.statement_id == statement["id"])).one()
+    return _store(session, settings, lead, ExemptionGrantedBuilder(settings), decision, Allowance)
 
 
 def grant_extension(session: Session, settings: Settings, lead: Lead, learner: Learner,
@@ -76,11 +76,9 @@ def grant_extension(session: Session, settings: Settings, lead: Lead, learner: L
         raise AllowanceRefused({"due": f"The new due date {due:%-d %b %Y} must be after "
                                        f"{on:%-d %b %Y}."})
     _check_reason(reason)
-    decision = LeadDecision(_identity(learner), reason.strip(), _now(), role_code=role_code,
+    decision = LeadDecision(identity(learner), reason.strip(), _now(), role_code=role_code,
                             cycle_start=cycle_start, due=due)
-    statement = _store(session, settings, lead, ExtensionGrantedBuilder(settings), decision)
-    return session.scalars(sa.select(Allowance).where(
-        Allowance.statement_id == statement["id"])).one()
+    return _store(session, settings, lead, ExtensionGrantedBuilder(settings), decision, Allowance)
 
 
 def approve_absence(session: Session, settings: Settings, lead: Lead, learner: Learner, *,
@@ -90,11 +88,9 @@ def approve_absence(session: Session, settings: Settings, lead: Lead, learner: L
         raise AllowanceRefused({"ends_on": f"The absence ends ({ends_on:%-d %b %Y}) before it "
                                            f"starts ({starts_on:%-d %b %Y})."})
     _check_reason(reason)
-    decision = LeadDecision(_identity(learner), reason.strip(), _now(),
+    decision = LeadDecision(identity(learner), reason.strip(), _now(),
                             absence=(starts_on, ends_on))
-    statement = _store(session, settings, lead, AbsenceApprovedBuilder(settings), decision)
-    return session.scalars(sa.select(Absence).where(
-        Absence.statement_id == statement["id"])).one()
+    return _store(session, settings, lead, AbsenceApprovedBuilder(settings), decision, Absence)
 
 
 class AllowanceProjection:
@@ -115,7 +111,7 @@ class AllowanceProjection:
         lead = (account_reference(self.settings, statement["actor"])
                 or statement["actor"].get("name", "?"))
         reason = statement.get("result", {}).get("response", "")
-        at = _parse_time(statement["stored"])
+        at = aniso8601.parse_datetime(statement["stored"])
         if verb == vocabulary.VERB_APPROVED_ABSENCE:
             session.add(Absence(
                 statement_id=statement["id"], learner_id=learner_id,
@@ -153,7 +149,8 @@ def rebuild(session: Session, settings: Settings) -> int:
 
 
 def _store(session: Session, settings: Settings, lead: Lead, builder: Any,
-           decision: LeadDecision) -> dict[str, Any]:
+           decision: LeadDecision, record: Any) -> Any:
+    """Store the decision's statement with its projection, commit, return the projected row."""
     lead_identity = LearnerIdentity(reference=lead.reference, name=lead.name)
     statement = builder.build(lead_identity, decision)
     store = StatementStore(session, listeners=[AllowanceProjection(settings)])
@@ -167,7 +164,7 @@ def _store(session: Session, settings: Settings, lead: Lead, builder: Any,
     except Exception:
         session.rollback()
         raise
-    return stored
+    return session.scalars(sa.select(record).where(record.statement_id == stored["id"])).one()
 
 
 def _cycle_start(session: Session, settings: Settings, learner: Learner, role_code: str,
@@ -194,15 +191,5 @@ def _check_reason(reason: str) -> None:
         raise AllowanceRefused({"reason": f"Keep the reason to {REASON_MAX:,} characters."})
 
 
-def _identity(learner: Learner) -> LearnerIdentity:
-    return LearnerIdentity(reference=learner.reference, name=learner.name, email=learner.email)
-
-
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
-
-
-def _parse_time(value: str) -> datetime:
-    import aniso8601
-
-    return aniso8601.parse_datetime(value)

@@ -158,6 +158,13 @@ def _scoped(query: Any, scope: Scope, *, role_column: Any = None) -> Any:
     return query
 
 
+def _people_in(query: Any, scope: Scope, learner_id: Any) -> Any:
+    """``query`` (over a table with a learner column) narrowed to the people in ``scope``."""
+    if scope.unit is None and scope.learner_id is None:
+        return query
+    return _scoped(query.join(Learner, Learner.id == learner_id), scope)
+
+
 #: Exemption reasons and extended due dates, by (learner id, role id, cycle start).
 _Allowances = dict[tuple[int, int, date], dict[str, Any]]
 #: Tallies by (role id, learner id); each carries the day only for per-person cycles.
@@ -211,8 +218,7 @@ def _tallies(session: Session, holdings: list[_Holding], scope: Scope, as_of: da
         .where(sa.or_(*windows))
         .group_by(*grouped)
     )
-    if scope.unit is not None or scope.learner_id is not None:
-        query = _scoped(query.join(Learner, Learner.id == Activity.learner_id), scope)
+    query = _people_in(query, scope, Activity.learner_id)
     defaults = Tally(0)
     positions = [Tally._fields.index(name) for name in chosen]
     shapes: dict[tuple[Any, ...], tuple[Any, ...]] = {}
@@ -261,8 +267,7 @@ def _items(session: Session, scope: Scope, as_of: date) -> dict[int, dict[tuple[
         .where(Activity.item > "", Activity.activity_date <= as_of)
         .group_by(Activity.learner_id, Activity.item, verified)
     )
-    if scope.unit is not None or scope.learner_id is not None:
-        query = _scoped(query.join(Learner, Learner.id == Activity.learner_id), scope)
+    query = _people_in(query, scope, Activity.learner_id)
     items: dict[int, dict[tuple[str, bool], date]] = defaultdict(dict)
     for learner_id, item, is_verified, last in session.connection().execute(query):
         items[learner_id][(item, bool(is_verified))] = last
@@ -272,8 +277,7 @@ def _items(session: Session, scope: Scope, as_of: date) -> dict[int, dict[tuple[
 def _absences(session: Session, scope: Scope) -> dict[int, tuple[Absence, ...]]:
     query = sa.select(AbsenceRecord.learner_id, AbsenceRecord.starts_on, AbsenceRecord.ends_on,
                       AbsenceRecord.reason)
-    if scope.unit is not None or scope.learner_id is not None:
-        query = _scoped(query.join(Learner, Learner.id == AbsenceRecord.learner_id), scope)
+    query = _people_in(query, scope, AbsenceRecord.learner_id)
     absences: dict[int, list[Absence]] = defaultdict(list)
     for learner_id, starts, ends, reason in session.execute(query):
         absences[learner_id].append(Absence(starts, ends, reason))
@@ -284,8 +288,7 @@ def _allowances(session: Session, scope: Scope) -> _Allowances:
     query = sa.select(Allowance.learner_id, Allowance.role_id, Allowance.cycle_start,
                       Allowance.kind, Allowance.reason, Allowance.extended_to
                       ).order_by(Allowance.granted_at)
-    if scope.unit is not None or scope.learner_id is not None:
-        query = _scoped(query.join(Learner, Learner.id == Allowance.learner_id), scope)
+    query = _people_in(query, scope, Allowance.learner_id)
     granted: dict[tuple[int, int, date], dict[str, Any]] = defaultdict(dict)
     for learner_id, role_id, cycle_start, kind, reason, extended_to in session.execute(query):
         granted[(learner_id, role_id, cycle_start)][kind] = (

@@ -204,30 +204,6 @@ def format_date(day: date) -> str:
 
 def matches(rule_filter: ActivityFilter, tally: Tally) -> bool:
     """Whether a rule with this filter counts these activities."""
-    return _matches(rule_filter, tally[2:])
-
-
-#: (id of a filter, tally shape) -> (the filter, whether it matches). Keyed by identity, not
-#: equality, because hashing a filter costs more than the check; the filter is kept in the
-#: value so its id cannot be reused while the entry lives.
-_MATCHES: dict[tuple[int, tuple[object, ...]], tuple[ActivityFilter, bool]] = {}
-
-
-def _matches(rule_filter: ActivityFilter, shape: tuple[object, ...]) -> bool:
-    # A force has few distinct shapes (everything but the sums) and few rule filters, and a
-    # report asks this millions of times.
-    key = (id(rule_filter), shape)
-    found = _MATCHES.get(key)
-    if found is not None and found[0] is rule_filter:
-        return found[1]
-    if len(_MATCHES) > 100_000:
-        _MATCHES.clear()
-    result = _check(rule_filter, Tally(0, 0, *shape))  # type: ignore[arg-type]
-    _MATCHES[key] = (rule_filter, result)
-    return result
-
-
-def _check(rule_filter: ActivityFilter, tally: Tally) -> bool:
     return (
         (rule_filter.categories is None or tally.category in rule_filter.categories)
         and (rule_filter.kinds is None or tally.kind in rule_filter.kinds)
@@ -285,7 +261,7 @@ def judge(requirements: RequirementSet, cycle: Cycle, circumstances: Circumstanc
         _judge_rule(rule, cycle, due, total, items, factor, circumstances, as_of)
         for rule, total in zip(requirements.rules, totals, strict=True)
     )
-    status = _status(requirements, cycle, due, results, circumstances, as_of)
+    status = _status(requirements, cycle, results, circumstances, as_of)
     if circumstances.extended_to:
         adjustments += (f"Extended by your accreditation lead to {format_date(due)}.",)
     return Judgement(
@@ -311,7 +287,7 @@ def _totals(requirements: RequirementSet, tallies: tuple[Tally, ...]) -> list[in
                 _RULES_COUNTING.clear()
             found = _RULES_COUNTING[key] = (requirements, tuple(
                 index for index, rule in enumerate(requirements.rules)
-                if rule.measure != "item" and _matches(rule.matches, shape)))
+                if rule.measure != "item" and matches(rule.matches, tally)))
         for index in found[1]:
             rule = requirements.rules[index]
             totals[index] += tally[0] if rule.measure == "minutes" else tally[1]
@@ -353,9 +329,8 @@ def _judge_item(rule: Rule, cycle: Cycle, due: date, items: Mapping[tuple[str, b
     return RuleResult(rule, int(met), 1, 1, met, item_due, 0 if met else 1, as_of, last)
 
 
-def _status(requirements: RequirementSet, cycle: Cycle, due: date,
-            results: tuple[RuleResult, ...], circumstances: Circumstances,
-            as_of: date) -> Status:
+def _status(requirements: RequirementSet, cycle: Cycle, results: tuple[RuleResult, ...],
+            circumstances: Circumstances, as_of: date) -> Status:
     if circumstances.exemption is not None:
         return Status.EXEMPT
     unmet = [result for result in results if not result.met]

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cpd_tracker.models import Activity, Learner, LearnerRole, Role, activity_role
+from cpd_tracker.statements import LearnerIdentity
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,11 @@ class LearnerProfile:
             raise ValueError("LearnerProfile.reference must not be empty")
         if not Decimal("0") < Decimal(self.fte) <= Decimal("1"):
             raise ValueError(f"LearnerProfile.fte must be above 0 and at most 1, got {self.fte}")
+
+
+def identity(learner: Learner) -> LearnerIdentity:
+    """Who a learner is in the statements about them."""
+    return LearnerIdentity(reference=learner.reference, name=learner.name, email=learner.email)
 
 
 def profile_from_user(user: Any) -> LearnerProfile:

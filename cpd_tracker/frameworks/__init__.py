@@ -322,10 +322,8 @@ def _rule(rule: HoursRuleSpec | CountRuleSpec | ItemRuleSpec, kinds: dict[str, A
                 noun=plural, noun_one=singular, pro_rata=rule.pro_rata)
 
 
-def _codes(value: str | list[str] | None) -> frozenset[str] | None:
-    if value is None:
-        return None
-    return frozenset([value] if isinstance(value, str) else value)
+def _codes(value: list[str] | None) -> frozenset[str] | None:
+    return None if value is None else frozenset(value)
 
 
 def _describe(rule: HoursRuleSpec | CountRuleSpec, category_codes: frozenset[str] | None,
@@ -402,14 +400,14 @@ def vocabulary_for(session: Session, role_codes: Iterable[str]
     return sorted(kinds.items(), key=lambda p: p[1]), sorted(items.items(), key=lambda p: p[1])
 
 
-_CACHE: dict[tuple[str, str, str], dict[str, RequirementSet]] = {}
+_CACHE: dict[tuple[str, str, tuple[tuple[str, str], ...]], dict[str, RequirementSet]] = {}
 
 
 def _cached_sets(framework: str, version: FrameworkVersion,
                  categories: dict[str, str]) -> dict[str, RequirementSet]:
     # Stored versions never change in place (a new checksum is a new key), so parsing each
     # once per process is safe and keeps My CPD from re-validating JSON on every request.
-    key = (framework, version.checksum, _checksum({"categories": categories}))
+    key = (framework, version.checksum, tuple(sorted(categories.items())))
     if key not in _CACHE:
         _CACHE[key] = requirement_sets(version.definition, framework=framework,
                                        categories=categories)

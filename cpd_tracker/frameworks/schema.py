@@ -513,10 +513,8 @@ def _overlaps(spec: FrameworkSpec) -> Iterator[tuple[Path, str]]:
                    "not overlap")
 
 
-def _as_list(value: str | list[str] | None) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else list(value)
+def _as_list(value: list[str] | None) -> list[str]:
+    return list(value or [])
 
 
 def rule_code(rule: Any) -> str:
