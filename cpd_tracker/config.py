@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "CPD_CURRENT_USER": None,
     "CPD_LEARNER_PROFILE": None,
     "CPD_PERMISSIONS": None,
+    "CPD_XAPI_URL_PREFIX": "/xapi",
+    "CPD_XAPI_CREDIT_RULES": [],
+    "CPD_XAPI_FORWARD": None,
 }
 
 _IDENTITIES = ("account", "mbox")
@@ -57,6 +60,8 @@ class Settings:
     cycle_start: tuple[int, int]
     categories: tuple[tuple[str, str], ...]
     max_minutes_per_day: int
+    #: Where the LRS API is mounted, or ``None`` when the host does not serve it.
+    xapi_url_prefix: str | None = None
 
     def category_label(self, code: str) -> str:
         return dict(self.categories).get(code, code)
@@ -86,6 +91,11 @@ def load(config: Mapping[str, Any]) -> Settings:
     prefix = config["CPD_URL_PREFIX"]
     if not isinstance(prefix, str) or not prefix.startswith("/"):
         raise ConfigError(f"CPD_URL_PREFIX must start with '/', got {prefix!r}")
+    xapi_prefix = config["CPD_XAPI_URL_PREFIX"]
+    if xapi_prefix is not None and (not isinstance(xapi_prefix, str)
+                                    or not xapi_prefix.startswith("/")):
+        raise ConfigError("CPD_XAPI_URL_PREFIX must start with '/' (or be None to leave the LRS "
+                          f"API unmounted), got {xapi_prefix!r}")
     identity = config["CPD_ACTOR_IDENTITY"]
     if identity not in _IDENTITIES:
         raise ConfigError(f"CPD_ACTOR_IDENTITY must be one of {_IDENTITIES}, got {identity!r}")
@@ -99,6 +109,7 @@ def load(config: Mapping[str, Any]) -> Settings:
         cycle_start=_month_day(config["CPD_CYCLE_START"]),
         categories=_categories(config["CPD_CATEGORIES"]),
         max_minutes_per_day=_max_hours(config["CPD_MAX_HOURS_PER_DAY"]) * 60,
+        xapi_url_prefix=None if xapi_prefix is None else (xapi_prefix.rstrip("/") or "/"),
     )
 
 

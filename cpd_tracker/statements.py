@@ -54,6 +54,29 @@ def account_reference(settings: Settings, agent: dict[str, Any]) -> str | None:
     return None
 
 
+def client_authority(settings: Settings, name: str) -> dict[str, Any]:
+    """The authority written into statements an LRS client (an LMS, content) sends.
+
+    Its account lives under the LMS's address at ``/xapi/clients``, apart from officers' accounts,
+    so a statement's authority tells at once whether the library itself stored it or a client did:
+    the LRS overwrites whatever authority a client claims.
+    """
+    return {"objectType": "Agent", "name": name,
+            "account": {"homePage": _client_home_page(settings), "name": name}}
+
+
+def client_name(settings: Settings, authority: dict[str, Any] | None) -> str | None:
+    """The LRS client that stored a statement, or ``None`` if the library stored it itself."""
+    account = (authority or {}).get("account") or {}
+    if account.get("homePage") == _client_home_page(settings):
+        return account.get("name")
+    return None
+
+
+def _client_home_page(settings: Settings) -> str:
+    return settings.lms_home_page.rstrip("/") + "/xapi/clients"
+
+
 def deterministic_id(settings: Settings, *parts: str) -> uuid.UUID:
     """A UUID5 of an event's identity within this force's namespace."""
     return uuid.uuid5(settings.statement_namespace, "\x1f".join(parts))
