@@ -27,6 +27,7 @@ from cpd_tracker.statements import (
     LeadDecision,
     LearnerIdentity,
     account_reference,
+    client_name,
     learner_agent,
 )
 from xapi import StatementConflict, StatementStore
@@ -103,6 +104,8 @@ class AllowanceProjection:
         verb = statement["verb"]["id"]
         if verb not in _VERBS:
             return
+        if client_name(self.settings, statement.get("authority")) is not None:
+            return  # sent through the LRS API: only leads' decisions made here count
         reference = account_reference(self.settings, statement["object"])
         learner_id = session.scalar(sa.select(Learner.id).where(Learner.reference == reference))
         if learner_id is None:

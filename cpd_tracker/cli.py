@@ -12,6 +12,9 @@ from flask.cli import AppGroup
 
 from cpd_tracker import allowances, assessment, frameworks, migration, projection, reports
 from cpd_tracker.models import Learner
+from cpd_tracker.statements import client_authority
+from xapi import clients as xapi_clients
+from xapi.models import ClientRecord
 
 cpd = AppGroup("cpd", help="cpd-tracker: continuing professional development records.")
 
@@ -212,3 +215,60 @@ def _granting(grant: Any) -> Any:
         return grant()
     except allowances.AllowanceRefused as refused:
         raise click.ClickException(str(refused)) from None
+
+
+@cpd.group("lrs-client")
+def lrs_client_group() -> None:
+    """Credentials of the systems that call the LRS API (LMS, e-learning, analytics)."""
+
+
+@lrs_client_group.command("create")
+@click.argument("name")
+@click.option("--scope", "scopes", multiple=True, default=("all",), show_default=True,
+              type=click.Choice(xapi_clients.SCOPES),
+              help="An xAPI scope; repeat for several (e.g. --scope statements/write "
+                   "--scope state).")
+@click.option("--secret", default=None, help="Use this secret (8 characters or more) instead "
+                                             "of a generated one.")
+def lrs_client_create(name: str, scopes: tuple[str, ...], secret: str | None) -> None:
+    """Create LRS client NAME and print its secret, which is shown only this once.
+
+    The client calls the API with HTTP Basic (NAME and the secret). Statements it sends carry
+    it as their authority; whether they count as CPD is for CPD_XAPI_CREDIT_RULES to say.
+    """
+    state = _state()
+    try:
+        _, secret = xapi_clients.create_client(
+            state.session, name, authority=client_authority(state.settings, name),
+            scopes=scopes, secret=secret)
+        state.session.commit()
+    except xapi_clients.ClientInvalid as error:
+        state.session.rollback()
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created LRS client {name} with scopes {', '.join(scopes)}.")
+    click.echo(f"Secret (shown once; keep it safe): {secret}")
+
+
+@lrs_client_group.command("revoke")
+@click.argument("name")
+def lrs_client_revoke(name: str) -> None:
+    """Stop client NAME calling the LRS; what it stored stays."""
+    state = _state()
+    try:
+        xapi_clients.set_active(state.session, name, False)
+        state.session.commit()
+    except xapi_clients.ClientInvalid as error:
+        state.session.rollback()
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Revoked LRS client {name}.")
+
+
+@lrs_client_group.command("list")
+def lrs_client_list() -> None:
+    """List the LRS clients, their scopes and whether they are active."""
+    rows = _state().session.scalars(sa.select(ClientRecord).order_by(ClientRecord.name)).all()
+    if not rows:
+        click.echo("No LRS clients. Create one with `flask cpd lrs-client create NAME`.")
+    for row in rows:
+        status = "active" if row.active else "revoked"
+        click.echo(f"{row.name}\t{status}\t{' '.join(row.scopes)}")

@@ -13,11 +13,12 @@ from flask_login import current_user as flask_login_current_user
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import Session
 
-from cpd_tracker import cli, config, signals
+from cpd_tracker import cli, config, recording, signals
 from cpd_tracker.learners import LearnerProfile, profile_from_user, sync_learner
 from cpd_tracker.models import Learner
 from cpd_tracker.permissions import PermissionCheck, default_permissions
 from cpd_tracker.views import create_blueprint
+from xapi.lrs import LRS
 
 EXTENSION_KEY = "cpd_tracker"
 
@@ -136,4 +137,15 @@ class CPDTracker:
             permissions=self.permissions or hook("CPD_PERMISSIONS") or default_permissions,
         )
         app.register_blueprint(create_blueprint(), url_prefix=settings.url_prefix)
+        if settings.xapi_url_prefix is not None:
+            state = app.extensions[EXTENSION_KEY]
+            lrs = LRS(session=lambda: state.session,
+                      listeners=lambda: recording.listeners(state.settings))
+            blueprint = lrs.blueprint()
+            # Clients authenticate with HTTP Basic, not a session cookie, so the host's CSRF
+            # protection (Flask-WTF) must not demand a form token of them.
+            csrf = app.extensions.get("csrf")
+            if csrf is not None:
+                csrf.exempt(blueprint)
+            app.register_blueprint(blueprint, url_prefix=settings.xapi_url_prefix)
         app.cli.add_command(cli.cpd)

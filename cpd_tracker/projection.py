@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from cpd_tracker import vocabulary
 from cpd_tracker.config import Settings
 from cpd_tracker.models import Activity, Learner, LearnerRole, Role, activity_role
-from cpd_tracker.statements import account_reference
+from cpd_tracker.statements import account_reference, client_name
 from xapi import StatementStore
 
 
@@ -34,6 +34,8 @@ class ActivityProjection:
     def statement_stored(self, session: Session, statement: dict[str, Any]) -> None:
         if statement["verb"]["id"] != vocabulary.VERB_LOGGED:
             return
+        if client_name(self.settings, statement.get("authority")) is not None:
+            return  # sent through the LRS API: only the library itself logs CPD with this verb
         reference = account_reference(self.settings, statement["actor"])
         learner_id = session.scalar(sa.select(Learner.id).where(Learner.reference == reference))
         if learner_id is None:
@@ -71,6 +73,7 @@ class ActivityProjection:
         session.flush()
 
     def statement_voided(self, session: Session, statement: dict[str, Any]) -> None:
+        """Remove the activity row a voided statement made (a no-op for any other statement)."""
         # Role links explicitly: SQLite does not enforce ON DELETE CASCADE unless the host's
         # engine turns foreign keys on, which is not the library's to do.
         voided = sa.select(Activity.id).where(Activity.statement_id == statement["id"])

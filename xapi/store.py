@@ -19,7 +19,13 @@ import aniso8601
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from xapi.models import StatementRecord
+from xapi.models import (
+    ActivityRecord,
+    AttachmentRecord,
+    StatementActivity,
+    StatementAgent,
+    StatementRecord,
+)
 from xapi.validation import VOIDED_VERB, StatementInvalid, validate_actor, validate_statement
 
 #: Properties the LRS sets itself; two statements equal but for these are the same statement.
@@ -60,9 +66,83 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _object_key(obj: dict[str, Any]) -> str:
-    if obj.get("objectType") in ("Agent", "Group"):
+    kind = obj.get("objectType")
+    if kind in ("Agent", "Group"):
         return actor_key(obj)
+    if kind == "StatementRef":
+        return str(obj.get("id", "")).lower()
     return str(obj.get("id", ""))
+
+
+def _lower(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else None
+
+
+def _agent_keys(actor: dict[str, Any] | None) -> list[str]:
+    """An agent or group's key, and its members' keys (a member's statements are its own)."""
+    if not isinstance(actor, dict):
+        return []
+    keys = [actor_key(actor)] if actor.get("objectType") != "Group" or any(
+        key in actor for key in ("mbox", "mbox_sha1sum", "openid", "account")) else []
+    keys.extend(actor_key(member) for member in actor.get("member", []))
+    return keys
+
+
+def _context_activity_ids(context: dict[str, Any] | None) -> list[str]:
+    ids: list[str] = []
+    for entries in ((context or {}).get("contextActivities") or {}).values():
+        for entry in entries if isinstance(entries, list) else [entries]:
+            ids.append(entry["id"])
+    return ids
+
+
+def mentions(statement: dict[str, Any]) -> tuple[set[tuple[str, bool]], set[tuple[str, bool]]]:
+    """Which agents and activities a statement mentions, each marked direct or related.
+
+    Direct: the actor and the object (with a group's members). Related: the authority, the
+    context's instructor and team, context activities, and all of these in a sub-statement.
+    These rows are what the ``agent``/``activity`` filters (and their ``related_`` forms) use.
+    """
+    agents: set[tuple[str, bool]] = set()
+    activities: set[tuple[str, bool]] = set()
+    agents.update((key, True) for key in _agent_keys(statement["actor"]))
+    obj = statement["object"]
+    kind = obj.get("objectType", "Activity")
+    if kind in ("Agent", "Group"):
+        agents.update((key, True) for key in _agent_keys(obj))
+    elif kind == "Activity":
+        activities.add((obj["id"], True))
+    related_agents = _agent_keys(statement.get("authority"))
+    context = statement.get("context") or {}
+    related_agents += _agent_keys(context.get("instructor")) + _agent_keys(context.get("team"))
+    related_activities = _context_activity_ids(context)
+    if kind == "SubStatement":
+        related_agents += _agent_keys(obj["actor"])
+        inner = obj["object"]
+        inner_kind = inner.get("objectType", "Activity")
+        if inner_kind in ("Agent", "Group"):
+            related_agents += _agent_keys(inner)
+        elif inner_kind == "Activity":
+            related_activities.append(inner["id"])
+        inner_context = obj.get("context") or {}
+        related_agents += (_agent_keys(inner_context.get("instructor"))
+                           + _agent_keys(inner_context.get("team")))
+        related_activities += _context_activity_ids(inner_context)
+    agents.update((key, False) for key in related_agents)
+    activities.update((key, False) for key in related_activities)
+    return agents, activities
+
+
+def _merged_definition(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The canonical definition after a new statement: language maps gain languages, the rest
+    takes the newest value (the LRS's own rule; the spec leaves it to the LRS)."""
+    merged = dict(old)
+    for key, value in new.items():
+        if key in ("name", "description") and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
 
 
 def _same_statement(stored: dict[str, Any], incoming: dict[str, Any]) -> bool:
@@ -72,6 +152,18 @@ def _same_statement(stored: dict[str, Any], incoming: dict[str, Any]) -> bool:
         ignored.add("timestamp")
     return ({key: value for key, value in stored.items() if key not in ignored}
             == {key: value for key, value in incoming.items() if key not in ignored})
+
+
+def _defined_activities(statement: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every activity object in a statement (object, context activities, sub-statement's)."""
+    parts = [statement]
+    if statement["object"].get("objectType") == "SubStatement":
+        parts.append(statement["object"])
+    for part in parts:
+        if part["object"].get("objectType", "Activity") == "Activity":
+            yield part["object"]
+        for entries in ((part.get("context") or {}).get("contextActivities") or {}).values():
+            yield from entries if isinstance(entries, list) else [entries]
 
 
 class StatementStore:
@@ -88,20 +180,62 @@ class StatementStore:
         Re-sending a statement with the same id and content is a no-op that returns the stored
         copy; the same id with other content raises :class:`StatementConflict`.
         """
-        validate_statement(statement)
+        return self.add_many([statement], authority=authority, now=now)[0]
+
+    def add_many(self, statements: list[dict[str, Any]], *, authority: dict[str, Any],
+                 now: datetime | None = None,
+                 attachments: dict[str, tuple[str, bytes]] | None = None) -> list[dict[str, Any]]:
+        """Store a batch all or nothing and return each statement as stored, in order.
+
+        Every statement is validated before anything is written, so one bad statement rejects
+        the batch (the caller rolls back its transaction on any exception). ``attachments`` maps
+        a SHA-2 hash to ``(content type, content)``: the raw parts of a multipart request, kept
+        once per hash however many statements refer to them.
+        """
         validate_actor(authority, "authority")
-        document = copy.deepcopy(statement)
-        document["id"] = str(uuid.UUID(document["id"])) if "id" in document else str(uuid.uuid4())
-        existing = self._record(document["id"])
-        if existing is not None:
-            if _same_statement(existing.document, document):
-                return existing.document
-            raise StatementConflict(document["id"])
-        stored = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
-        document["stored"] = stored.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        document["authority"] = copy.deepcopy(authority)
-        document.setdefault("version", "1.0.3")
-        document.setdefault("timestamp", document["stored"])
+        prefix = len(statements) > 1
+        documents: list[dict[str, Any]] = []
+        seen: dict[str, int] = {}
+        for i, statement in enumerate(statements):
+            where = f"[{i}]" if prefix else ""
+            try:
+                validate_statement(statement)
+            except StatementInvalid as error:
+                raise StatementInvalid(f"{where}{'.' if where else ''}{error.path}"
+                                       if where else error.path, error.problem) from None
+            document = copy.deepcopy(statement)
+            document["id"] = (str(uuid.UUID(document["id"])) if "id" in document
+                              else str(uuid.uuid4()))
+            if document["id"] in seen:
+                raise StatementInvalid(f"{where}.id", f"repeats the id of statement "
+                                                      f"[{seen[document['id']]}] in this batch")
+            seen[document["id"]] = i
+            documents.append(document)
+        existing = self._documents(list(seen))
+        stored_at = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        stored_text = stored_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        results: list[dict[str, Any]] = []
+        fresh: list[dict[str, Any]] = []
+        for document in documents:
+            before = existing.get(document["id"])
+            if before is not None:
+                if not _same_statement(before, document):
+                    raise StatementConflict(document["id"])
+                results.append(before)
+                continue
+            document["stored"] = stored_text
+            document["authority"] = copy.deepcopy(authority)
+            document.setdefault("version", "1.0.3")
+            document.setdefault("timestamp", stored_text)
+            results.append(document)
+            fresh.append(document)
+        if attachments:
+            self._keep_attachments(attachments)
+        for document in fresh:
+            self._insert(document, stored_at)
+        return results
+
+    def _insert(self, document: dict[str, Any], stored_at: datetime) -> None:
         if document["verb"]["id"] == VOIDED_VERB:
             self._void(document["object"]["id"], path="object.id")
         # A voiding statement may arrive before its target: the target is then stored voided.
@@ -109,24 +243,34 @@ class StatementStore:
             StatementRecord.verb_id == VOIDED_VERB,
             StatementRecord.object_key == document["id"],
         )))
-        self.session.add(StatementRecord(
+        record = StatementRecord(
             id=document["id"],
             actor_key=actor_key(document["actor"]),
             verb_id=document["verb"]["id"],
             object_type=document["object"].get("objectType", "Activity"),
             object_key=_object_key(document["object"]),
-            registration=document.get("context", {}).get("registration"),
+            registration=_lower(document.get("context", {}).get("registration")),
             timestamp=_aware(aniso8601.parse_datetime(document["timestamp"])),
-            stored=stored,
-            authority_key=actor_key(authority),
+            stored=stored_at,
+            authority_key=actor_key(document["authority"]),
             voided=bool(voided),
             document=document,
-        ))
+        )
+        self.session.add(record)
         self.session.flush()
+        agents, activities = mentions(document)
+        if agents:
+            self.session.execute(sa.insert(StatementAgent), [
+                {"statement_sequence": record.sequence, "agent_key": key, "direct": direct}
+                for key, direct in agents])
+        if activities:
+            self.session.execute(sa.insert(StatementActivity), [
+                {"statement_sequence": record.sequence, "activity_id": key, "direct": direct}
+                for key, direct in activities])
+        self._define_activities(document, stored_at)
         if not voided:
             for listener in self.listeners:
                 listener.statement_stored(self.session, document)
-        return document
 
     def get(self, statement_id: str) -> dict[str, Any] | None:
         """The statement with this id, unless it does not exist or has been voided."""
@@ -149,6 +293,64 @@ class StatementStore:
         if not include_voided:
             query = query.where(StatementRecord.voided.is_(False))
         yield from self.session.scalars(query.execution_options(yield_per=batch_size))
+
+    def _documents(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), 500):
+            rows = self.session.execute(sa.select(StatementRecord.id, StatementRecord.document)
+                                        .where(StatementRecord.id.in_(ids[start:start + 500])))
+            found.update({row.id: row.document for row in rows})
+        return found
+
+    def _keep_attachments(self, attachments: dict[str, tuple[str, bytes]]) -> None:
+        known = set(self.session.scalars(sa.select(AttachmentRecord.sha2).where(
+            AttachmentRecord.sha2.in_(list(attachments)))))
+        for sha2, (content_type, content) in attachments.items():
+            if sha2 not in known:
+                self.session.add(AttachmentRecord(sha2=sha2, content_type=content_type,
+                                                  length=len(content), content=content))
+
+    def attachment(self, sha2: str) -> AttachmentRecord | None:
+        """Stored attachment content by its SHA-2 hash."""
+        return self.session.get(AttachmentRecord, sha2)
+
+    def _define_activities(self, document: dict[str, Any], moment: datetime) -> None:
+        """Keep the canonical definition of every activity the statement defines."""
+        definitions: dict[str, dict[str, Any]] = {}
+        for obj in _defined_activities(document):
+            if obj.get("definition"):
+                definitions[obj["id"]] = _merged_definition(definitions.get(obj["id"], {}),
+                                                            obj["definition"])
+        if not definitions:
+            return
+        records = {record.activity_id: record for record in self.session.scalars(
+            sa.select(ActivityRecord).where(ActivityRecord.activity_id.in_(list(definitions))))}
+        for activity_id, definition in definitions.items():
+            record = records.get(activity_id)
+            if record is None:
+                self.session.add(ActivityRecord(activity_id=activity_id, definition=definition,
+                                                updated=moment))
+            else:
+                record.definition = _merged_definition(record.definition, definition)
+                record.updated = moment
+
+    def activity(self, activity_id: str) -> dict[str, Any]:
+        """The Activity object as the LRS knows it (the Activities resource)."""
+        definition = self.session.scalar(sa.select(ActivityRecord.definition).where(
+            ActivityRecord.activity_id == activity_id))
+        activity: dict[str, Any] = {"objectType": "Activity", "id": activity_id}
+        if definition:
+            activity["definition"] = definition
+        return activity
+
+    def definitions(self, activity_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Canonical definitions of many activities at once (for the ``canonical`` format)."""
+        ids = list(set(activity_ids))
+        if not ids:
+            return {}
+        return dict(self.session.execute(sa.select(ActivityRecord.activity_id,
+                                                   ActivityRecord.definition)
+                                         .where(ActivityRecord.activity_id.in_(ids))).tuples())
 
     def _record(self, statement_id: str) -> StatementRecord | None:
         return self.session.scalar(

@@ -18,6 +18,8 @@ from cpd_tracker.activities import ActivityEntry, log_activity
 from cpd_tracker.allowances import Lead, approve_absence, grant_exemption
 from cpd_tracker.demo.models import DemoUser, db
 from cpd_tracker.learners import assign_role
+from cpd_tracker.statements import client_authority
+from xapi.clients import create_client
 
 #: The demo force's requirements: the shipped IPP example (its figures are examples, which a
 #: force replaces with its own; public sources give no CPD hours for IPP roles).
@@ -26,6 +28,9 @@ FRAMEWORK = "ipp-example"
 FIB = "Force Intelligence Bureau"
 SOCU = "Serious and Organised Crime Unit"
 LEAD = "mevans"
+#: The demo LMS's credentials for the LRS API at /xapi/ (HTTP Basic).
+LMS_CLIENT = "demo-lms"
+LMS_SECRET = "demo-secret"
 
 
 @dataclass(frozen=True)
@@ -196,6 +201,9 @@ def seed(app: Flask) -> None:
                 kind=done.kind, item=done.item, participatory=done.participatory,
                 submission_id=f"demo-seed-{person.username}-{number}",
             ), today=today)
+    create_client(db.session, LMS_CLIENT, secret=LMS_SECRET,
+                  authority=client_authority(state.settings, LMS_CLIENT))
+    db.session.commit()
     lead = Lead(reference=LEAD, name=learners[LEAD].name)
     for person, _user in users:
         learner = learners[person.username]
