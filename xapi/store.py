@@ -9,7 +9,6 @@ the transaction.
 
 from __future__ import annotations
 
-import copy
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
@@ -203,7 +202,8 @@ class StatementStore:
             except StatementInvalid as error:
                 raise StatementInvalid(f"{where}{'.' if where else ''}{error.path}"
                                        if where else error.path, error.problem) from None
-            document = copy.deepcopy(statement)
+            # Shallow: only top-level properties are set here, nothing nested is changed.
+            document = dict(statement)
             document["id"] = (str(uuid.UUID(document["id"])) if "id" in document
                               else str(uuid.uuid4()))
             if document["id"] in seen:
@@ -224,53 +224,83 @@ class StatementStore:
                 results.append(before)
                 continue
             document["stored"] = stored_text
-            document["authority"] = copy.deepcopy(authority)
+            document["authority"] = authority
             document.setdefault("version", "1.0.3")
             document.setdefault("timestamp", stored_text)
             results.append(document)
             fresh.append(document)
+        self._check_voiding(fresh, seen if prefix else None)
         if attachments:
             self._keep_attachments(attachments)
-        for document in fresh:
-            self._insert(document, stored_at)
+        if fresh:
+            self._insert(fresh, stored_at)
         return results
 
-    def _insert(self, document: dict[str, Any], stored_at: datetime) -> None:
-        if document["verb"]["id"] == VOIDED_VERB:
-            self._void(document["object"]["id"], path="object.id")
+    def _check_voiding(self, documents: list[dict[str, Any]],
+                       positions: dict[str, int] | None) -> None:
+        """Refuse, before writing anything, a voiding statement that targets another one.
+
+        ``positions`` (statement id to its index in the batch) names the culprit in a batch.
+        """
+        targets = {document["object"]["id"].lower(): document["id"] for document in documents
+                   if document["verb"]["id"] == VOIDED_VERB}
+        if not targets:
+            return
+        voiders = {document["id"] for document in documents
+                   if document["verb"]["id"] == VOIDED_VERB}
+        voiders.update(self.session.scalars(sa.select(StatementRecord.id).where(
+            StatementRecord.id.in_(list(targets)), StatementRecord.verb_id == VOIDED_VERB)))
+        for target, voider in targets.items():
+            if target in voiders:
+                path = f"[{positions[voider]}].object.id" if positions else "object.id"
+                raise StatementInvalid(path, "a voiding statement cannot itself be voided")
+
+    def _insert(self, documents: list[dict[str, Any]], stored_at: datetime) -> None:
+        """Write new statements with a handful of set-based queries, whatever the batch size."""
+        ids = [document["id"] for document in documents]
         # A voiding statement may arrive before its target: the target is then stored voided.
-        voided = self.session.scalar(sa.select(sa.exists().where(
-            StatementRecord.verb_id == VOIDED_VERB,
-            StatementRecord.object_key == document["id"],
-        )))
-        record = StatementRecord(
-            id=document["id"],
-            actor_key=actor_key(document["actor"]),
-            verb_id=document["verb"]["id"],
-            object_type=document["object"].get("objectType", "Activity"),
-            object_key=_object_key(document["object"]),
-            registration=_lower(document.get("context", {}).get("registration")),
-            timestamp=_aware(aniso8601.parse_datetime(document["timestamp"])),
-            stored=stored_at,
-            authority_key=actor_key(document["authority"]),
-            voided=bool(voided),
-            document=document,
-        )
-        self.session.add(record)
-        self.session.flush()
-        agents, activities = mentions(document)
-        if agents:
-            self.session.execute(sa.insert(StatementAgent), [
-                {"statement_sequence": record.sequence, "agent_key": key, "direct": direct}
-                for key, direct in agents])
-        if activities:
-            self.session.execute(sa.insert(StatementActivity), [
-                {"statement_sequence": record.sequence, "activity_id": key, "direct": direct}
-                for key, direct in activities])
-        self._define_activities(document, stored_at)
-        if not voided:
-            for listener in self.listeners:
-                listener.statement_stored(self.session, document)
+        already_voided = set(self.session.scalars(sa.select(StatementRecord.object_key).where(
+            StatementRecord.verb_id == VOIDED_VERB, StatementRecord.object_key.in_(ids))))
+        rows = [{
+            "id": document["id"],
+            "actor_key": actor_key(document["actor"]),
+            "verb_id": document["verb"]["id"],
+            "object_type": document["object"].get("objectType", "Activity"),
+            "object_key": _object_key(document["object"]),
+            "registration": _lower(document.get("context", {}).get("registration")),
+            "timestamp": _aware(aniso8601.parse_datetime(document["timestamp"])),
+            "stored": stored_at,
+            "authority_key": actor_key(document["authority"]),
+            "voided": document["id"] in already_voided,
+            "document": document,
+        } for document in documents]
+        # Core executemany, then one query for the sequences: the ORM would insert row by row
+        # on SQLite to learn each generated key.
+        self.session.execute(sa.insert(StatementRecord), rows)
+        sequences = dict(self.session.execute(
+            sa.select(StatementRecord.id, StatementRecord.sequence)
+            .where(StatementRecord.id.in_(ids))).all())
+        agent_rows, activity_rows = [], []
+        for document in documents:
+            sequence = sequences[document["id"]]
+            agents, activities = mentions(document)
+            agent_rows.extend({"statement_sequence": sequence, "agent_key": key,
+                               "direct": direct} for key, direct in agents)
+            activity_rows.extend({"statement_sequence": sequence, "activity_id": key,
+                                  "direct": direct} for key, direct in activities)
+        if agent_rows:
+            self.session.execute(sa.insert(StatementAgent), agent_rows)
+        if activity_rows:
+            self.session.execute(sa.insert(StatementActivity), activity_rows)
+        self._define_activities(documents, stored_at)
+        for document in documents:
+            if document["verb"]["id"] == VOIDED_VERB:
+                self._void(document["object"]["id"], path="object.id")
+                # Voided by a statement earlier in this batch: never shown to the listeners.
+                already_voided.add(document["object"]["id"].lower())
+            if document["id"] not in already_voided:
+                for listener in self.listeners:
+                    listener.statement_stored(self.session, document)
 
     def get(self, statement_id: str) -> dict[str, Any] | None:
         """The statement with this id, unless it does not exist or has been voided."""
@@ -314,13 +344,14 @@ class StatementStore:
         """Stored attachment content by its SHA-2 hash."""
         return self.session.get(AttachmentRecord, sha2)
 
-    def _define_activities(self, document: dict[str, Any], moment: datetime) -> None:
-        """Keep the canonical definition of every activity the statement defines."""
+    def _define_activities(self, documents: list[dict[str, Any]], moment: datetime) -> None:
+        """Keep the canonical definition of every activity the statements define."""
         definitions: dict[str, dict[str, Any]] = {}
-        for obj in _defined_activities(document):
-            if obj.get("definition"):
-                definitions[obj["id"]] = _merged_definition(definitions.get(obj["id"], {}),
-                                                            obj["definition"])
+        for document in documents:
+            for obj in _defined_activities(document):
+                if obj.get("definition"):
+                    definitions[obj["id"]] = _merged_definition(definitions.get(obj["id"], {}),
+                                                                obj["definition"])
         if not definitions:
             return
         records = {record.activity_id: record for record in self.session.scalars(
@@ -331,8 +362,10 @@ class StatementStore:
                 self.session.add(ActivityRecord(activity_id=activity_id, definition=definition,
                                                 updated=moment))
             else:
-                record.definition = _merged_definition(record.definition, definition)
-                record.updated = moment
+                merged = _merged_definition(record.definition, definition)
+                if merged != record.definition:  # most statements repeat what is known
+                    record.definition = merged
+                    record.updated = moment
 
     def activity(self, activity_id: str) -> dict[str, Any]:
         """The Activity object as the LRS knows it (the Activities resource)."""
@@ -350,7 +383,7 @@ class StatementStore:
             return {}
         return dict(self.session.execute(sa.select(ActivityRecord.activity_id,
                                                    ActivityRecord.definition)
-                                         .where(ActivityRecord.activity_id.in_(ids))).tuples())
+                                         .where(ActivityRecord.activity_id.in_(ids))).all())
 
     def _record(self, statement_id: str) -> StatementRecord | None:
         return self.session.scalar(
