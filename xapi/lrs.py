@@ -30,6 +30,7 @@ from werkzeug.http import http_date
 
 from xapi import attachments as multipart
 from xapi import query as statement_query
+from xapi import signatures
 from xapi.clients import Client, authenticate
 from xapi.documents import (
     ACTIVITY_PROFILE,
@@ -337,6 +338,7 @@ class LRS:
                attachments: dict[str, tuple[str, bytes]], *, single: bool) -> list[dict[str, Any]]:
         assert call.client is not None
         multipart.check_declared(statements, attachments, single=single)
+        signatures.check(statements, attachments, single=single)
         session = self.session()
         self._check_voiding_rights(session, statements, call.client)
         for attempt in (1, 2):
