@@ -8,12 +8,16 @@ the force believes it has and does not.
 from __future__ import annotations
 
 import copy
+import re
 import uuid
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cpd_tracker import vocabulary
+from xapi.validation import VOIDED_VERB
 
 #: Every configuration key with its default. ``None`` means "must be set by the host".
 DEFAULTS: dict[str, Any] = {
@@ -48,6 +52,32 @@ class ConfigError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class CreditRule:
+    """One entry of ``CPD_XAPI_CREDIT_RULES``: which LRS statements count as CPD, and how.
+
+    See :mod:`cpd_tracker.crediting` for what each field means and how a statement is credited.
+    """
+
+    #: Its position in ``CPD_XAPI_CREDIT_RULES``, to name it in logs and messages.
+    index: int
+    clients: frozenset[str]
+    verbs: frozenset[str]
+    category: str
+    activity_types: frozenset[str] = frozenset()
+    activities: frozenset[str] = frozenset()
+    duration_extension: str | None = None
+    default_minutes: int | None = None
+    kind: str | None = None
+    item: str | None = None
+    participatory: bool = False
+    verified: bool = True
+
+    @property
+    def name(self) -> str:
+        return f"CPD_XAPI_CREDIT_RULES[{self.index}]"
+
+
+@dataclass(frozen=True)
 class Settings:
     """The parsed, checked configuration one app runs with."""
 
@@ -62,6 +92,8 @@ class Settings:
     max_minutes_per_day: int
     #: Where the LRS API is mounted, or ``None`` when the host does not serve it.
     xapi_url_prefix: str | None = None
+    #: Which statements LRS clients send count as CPD (``CPD_XAPI_CREDIT_RULES``), in order.
+    credit_rules: tuple[CreditRule, ...] = ()
 
     def category_label(self, code: str) -> str:
         return dict(self.categories).get(code, code)
@@ -99,6 +131,8 @@ def load(config: Mapping[str, Any]) -> Settings:
     identity = config["CPD_ACTOR_IDENTITY"]
     if identity not in _IDENTITIES:
         raise ConfigError(f"CPD_ACTOR_IDENTITY must be one of {_IDENTITIES}, got {identity!r}")
+    categories = _categories(config["CPD_CATEGORIES"])
+    max_hours = _max_hours(config["CPD_MAX_HOURS_PER_DAY"])
     return Settings(
         url_prefix=prefix.rstrip("/") or "/",
         base_template=config["CPD_BASE_TEMPLATE"],
@@ -107,9 +141,11 @@ def load(config: Mapping[str, Any]) -> Settings:
         statement_namespace=_uuid(config["CPD_STATEMENT_NAMESPACE"]),
         timezone=_zone(config["CPD_TIMEZONE"]),
         cycle_start=_month_day(config["CPD_CYCLE_START"]),
-        categories=_categories(config["CPD_CATEGORIES"]),
-        max_minutes_per_day=_max_hours(config["CPD_MAX_HOURS_PER_DAY"]) * 60,
+        categories=categories,
+        max_minutes_per_day=max_hours * 60,
         xapi_url_prefix=None if xapi_prefix is None else (xapi_prefix.rstrip("/") or "/"),
+        credit_rules=credit_rules(config["CPD_XAPI_CREDIT_RULES"],
+                                  categories=[code for code, _ in categories]),
     )
 
 
@@ -168,3 +204,135 @@ def _max_hours(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 24:
         raise ConfigError(f"CPD_MAX_HOURS_PER_DAY must be a whole number 1 to 24, got {value!r}")
     return value
+
+
+_IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
+_RULE_KEYS = ("clients", "verbs", "activity_types", "activities", "category",
+              "duration_extension", "default_minutes", "kind", "item", "participatory",
+              "verified")
+
+
+def credit_rules(value: Any, *, categories: list[str]) -> tuple[CreditRule, ...]:
+    """Check ``CPD_XAPI_CREDIT_RULES`` and return its rules, or raise :class:`ConfigError`
+    listing every problem, each naming the rule, the field, the value and what is accepted."""
+    key = "CPD_XAPI_CREDIT_RULES"
+    if not isinstance(value, list | tuple):
+        raise ConfigError(f"{key} must be a list of rules (dicts), got {value!r}")
+    problems: list[str] = []
+    rules = []
+    for index, rule in enumerate(value):
+        where = f"{key}[{index}]"
+        if not isinstance(rule, Mapping):
+            problems.append(f"{where} must be a dict such as {{'clients': ['my-lms'], 'verbs': "
+                            f"[...], 'activity_types': [...], 'category': ...}}, got {rule!r}")
+            continue
+        found = _RuleReader(rule, where, problems)
+        for unknown in sorted(set(map(str, rule)) - set(_RULE_KEYS)):
+            problems.append(f"{where}: unknown key {unknown!r}; a rule takes "
+                            + ", ".join(_RULE_KEYS))
+        parsed = CreditRule(
+            index=index,
+            clients=found.names("clients"),
+            verbs=found.verbs(),
+            activity_types=found.iris("activity_types"),
+            activities=found.iris("activities"),
+            category=found.choice("category", categories, "CPD category (CPD_CATEGORIES)"),
+            duration_extension=found.iri("duration_extension"),
+            default_minutes=found.minutes("default_minutes"),
+            kind=found.code("kind"),
+            item=found.code("item"),
+            participatory=found.flag("participatory", False),
+            verified=found.flag("verified", True),
+        )
+        if not parsed.activity_types and not parsed.activities and not (
+                {"activity_types", "activities"} & set(rule)):
+            problems.append(f"{where}: give activity_types (activity type IRIs) or activities "
+                            "(activity ids), or both, so that the rule does not credit "
+                            "everything a client sends")
+        rules.append(parsed)
+    if problems:
+        raise ConfigError(f"{key} cannot work:\n  " + "\n  ".join(problems))
+    return tuple(rules)
+
+
+class _RuleReader:
+    """Reads one rule's fields, noting each problem (with the rule and field) in ``problems``."""
+
+    def __init__(self, rule: Mapping[str, Any], where: str, problems: list[str]) -> None:
+        self.rule = rule
+        self.where = where
+        self.problems = problems
+
+    def _problem(self, field: str, message: str) -> None:
+        self.problems.append(f"{self.where}.{field}: {message}")
+
+    def names(self, field: str) -> frozenset[str]:
+        value = self.rule.get(field)
+        if (not isinstance(value, list | tuple) or not value
+                or not all(isinstance(name, str) and name.strip() for name in value)):
+            self._problem(field, f"must be a non-empty list of LRS client names, such as "
+                                 f"['my-lms'], got {value!r}")
+            return frozenset()
+        return frozenset(value)
+
+    def iris(self, field: str, *, required: bool = False) -> frozenset[str]:
+        value = self.rule.get(field)
+        if value is None and not required:
+            return frozenset()
+        if not isinstance(value, list | tuple) or not value:
+            self._problem(field, f"must be a non-empty list of IRIs, got {value!r}")
+            return frozenset()
+        bad = [iri for iri in value if not isinstance(iri, str) or not _IRI.match(iri)]
+        if bad:
+            self._problem(field, f"{bad[0]!r} is not an absolute IRI (such as "
+                                 "'http://adlnet.gov/expapi/activities/course')")
+            return frozenset()
+        return frozenset(value)
+
+    def verbs(self) -> frozenset[str]:
+        verbs = self.iris("verbs", required=True)
+        for verb in sorted(verbs):
+            if verb == VOIDED_VERB or verb.startswith(vocabulary.BASE + "/"):
+                self._problem("verbs", f"{verb!r} is cpd-tracker's own (or xAPI's voiding) "
+                                       "verb, which its own records use; credit rules are for "
+                                       "what LMS clients send, such as "
+                                       "'http://adlnet.gov/expapi/verbs/completed'")
+        return verbs
+
+    def iri(self, field: str) -> str | None:
+        value = self.rule.get(field)
+        if value is not None and (not isinstance(value, str) or not _IRI.match(value)):
+            self._problem(field, f"must be an absolute IRI (or None), got {value!r}")
+            return None
+        return value
+
+    def choice(self, field: str, accepted: list[str], what: str) -> str:
+        value = self.rule.get(field)
+        if value not in accepted:
+            self._problem(field, f"{value!r} is not a {what}; use one of: "
+                                 + ", ".join(accepted))
+            return ""
+        return str(value)
+
+    def minutes(self, field: str) -> int | None:
+        value = self.rule.get(field)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or not 1 <= value <= 24 * 60):
+            self._problem(field, f"must be a whole number of minutes from 1 to 1440 (or None), "
+                                 f"got {value!r}")
+            return None
+        return value
+
+    def code(self, field: str) -> str | None:
+        value = self.rule.get(field)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            self._problem(field, f"must be a code from your frameworks (or None), got {value!r}")
+            return None
+        return value
+
+    def flag(self, field: str, default: bool) -> bool:
+        value = self.rule.get(field, default)
+        if not isinstance(value, bool):
+            self._problem(field, f"must be True or False, got {value!r}")
+            return default
+        return value

@@ -167,6 +167,10 @@ class Activity(Base):
     link: Mapped[str | None] = mapped_column(sa.String(2048))
     verification: Mapped[str] = mapped_column(sa.String(32), default="self-declared")
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: For CPD credited from an LMS's statement (:mod:`cpd_tracker.crediting`): a digest of the
+    #: person, the activity and the attempt, unique so one attempt is credited once however many
+    #: statements report it. ``None`` for CPD an officer logged.
+    credit_key: Mapped[str | None] = mapped_column(sa.String(64), index=True, unique=True)
 
     learner: Mapped[Learner] = relationship()
     roles: Mapped[list[Role]] = relationship(secondary=activity_role, order_by=Role.code)

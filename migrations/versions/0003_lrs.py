@@ -136,6 +136,11 @@ def upgrade() -> None:
             "ix_xapi_statement_agent_agent_key", ["agent_key", "direct"], unique=False
         )
 
+    # CPD credited from LMS statements: one credit per person, activity and attempt.
+    with op.batch_alter_table("cpd_activity", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("credit_key", sa.String(length=64), nullable=True))
+        batch_op.create_index("ix_cpd_activity_credit_key", ["credit_key"], unique=True)
+
 
 def downgrade() -> None:
 
@@ -155,3 +160,6 @@ def downgrade() -> None:
     op.drop_table("xapi_client")
     op.drop_table("xapi_attachment")
     op.drop_table("xapi_activity")
+    with op.batch_alter_table("cpd_activity", schema=None) as batch_op:
+        batch_op.drop_index("ix_cpd_activity_credit_key")
+        batch_op.drop_column("credit_key")
