@@ -23,7 +23,6 @@ from cpd_tracker.config import Settings
 from cpd_tracker.cycles import annual_cycle
 from cpd_tracker.learners import identity, roles_held
 from cpd_tracker.models import Activity, Learner
-from cpd_tracker.projection import ActivityProjection
 from cpd_tracker.statements import (
     ActivityLoggedBuilder,
     LoggedActivity,
@@ -149,7 +148,9 @@ def log_activity(session: Session, settings: Settings, learner: Learner, entry: 
             impact=(entry.impact or "").strip() or None,
         ),
     )
-    store = StatementStore(session, listeners=[ActivityProjection(settings)])
+    from cpd_tracker import recording  # the list of listeners imports this module
+
+    store = StatementStore(session, listeners=recording.listeners(settings))
     try:
         stored = store.add(statement, authority=learner_agent(settings, identity(learner)))
         session.commit()

@@ -156,7 +156,9 @@ def _store(session: Session, settings: Settings, lead: Lead, builder: Any,
     """Store the decision's statement with its projection, commit, return the projected row."""
     lead_identity = LearnerIdentity(reference=lead.reference, name=lead.name)
     statement = builder.build(lead_identity, decision)
-    store = StatementStore(session, listeners=[AllowanceProjection(settings)])
+    from cpd_tracker import recording  # the list of listeners imports this module
+
+    store = StatementStore(session, listeners=recording.listeners(settings))
     try:
         stored = store.add(statement, authority=learner_agent(settings, lead_identity))
         session.commit()

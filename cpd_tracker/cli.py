@@ -10,10 +10,20 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from cpd_tracker import allowances, assessment, frameworks, migration, projection, reports
+from cpd_tracker import (
+    allowances,
+    assessment,
+    crediting,
+    frameworks,
+    migration,
+    projection,
+    reports,
+)
+from cpd_tracker import scheduler as jobs
 from cpd_tracker.models import Learner
 from cpd_tracker.statements import client_authority
 from xapi import clients as xapi_clients
+from xapi import forwarding
 from xapi.models import ClientRecord
 
 cpd = AppGroup("cpd", help="cpd-tracker: continuing professional development records.")
@@ -68,13 +78,15 @@ def rebuild() -> None:
     state = _state()
     try:
         count = projection.rebuild(state.session, state.settings)
+        credited = crediting.rebuild(state.session, state.settings)
         granted = allowances.rebuild(state.session, state.settings)
         state.session.commit()
     except Exception:
         state.session.rollback()
         raise
-    click.echo(f"Rebuilt {count} CPD activities and {granted} exemptions, extensions and "
-               "absences from their statements.")
+    click.echo(f"Rebuilt {count} logged CPD activities, {credited} credited from LMS "
+               f"statements, and {granted} exemptions, extensions and absences from their "
+               "statements.")
 
 
 @cpd.group("frameworks")
@@ -272,3 +284,48 @@ def lrs_client_list() -> None:
     for row in rows:
         status = "active" if row.active else "revoked"
         click.echo(f"{row.name}\t{status}\t{' '.join(row.scopes)}")
+
+
+@cpd.command("forward")
+@click.option("--backfill", is_flag=True, help="First queue every stored statement that would "
+                                               "be forwarded but never was (turning forwarding "
+                                               "on for a store with history).")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Send at most this many statements in this run.")
+def forward(backfill: bool, limit: int | None) -> None:
+    """Send the statements waiting in the outbox to the enterprise LRS (CPD_XAPI_FORWARD).
+
+    Safe to run at any time and from several places: rows are leased, a statement the remote
+    already has counts as delivered, and what cannot be sent now is retried with backoff.
+    """
+    from cpd_tracker import recording
+
+    state = _state()
+    forward_settings = state.settings.xapi_forward
+    if forward_settings is None:
+        raise click.ClickException("Forwarding is off: set CPD_XAPI_FORWARD to the enterprise "
+                                   "LRS's endpoint, username and password.")
+    target = forward_settings.target
+    if backfill:
+        select = (forwarding.forward_everything if forward_settings.statements == "all"
+                  else lambda statement: recording.is_cpd(state.settings, statement))
+        queued = forwarding.enqueue_existing(state.session, target, select)
+        state.session.commit()
+        click.echo(f"Queued {queued} earlier statements for {target.name}.")
+    report = forwarding.deliver(state.session, target, limit=limit)
+    click.echo(str(report))
+    click.echo(str(forwarding.pending(state.session, target)))
+
+
+@cpd.command("scheduler")
+def scheduler() -> None:
+    """Run the scheduled jobs (forwarding; later reminders) until stopped: one such process."""
+    app = current_app._get_current_object()
+    runner = jobs.create_scheduler(app)
+    listed = jobs.jobs(app)
+    if not listed:
+        click.echo("No scheduled jobs are configured (CPD_XAPI_FORWARD is off).")
+        return
+    for job in listed:
+        click.echo(f"{job.id}: {job.description}, every {job.every_seconds} s")
+    runner.start()

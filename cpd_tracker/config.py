@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cpd_tracker import vocabulary
+from xapi.forwarding import ForwardTarget
 from xapi.validation import VOIDED_VERB
 
 #: Every configuration key with its default. ``None`` means "must be set by the host".
@@ -78,6 +79,50 @@ class CreditRule:
 
 
 @dataclass(frozen=True)
+class ForwardSettings:
+    """Forwarding to the force's enterprise LRS: where, which statements, how often."""
+
+    target: ForwardTarget
+    #: ``"cpd"``: the library's own records and statements credited as CPD; ``"all"``: every one.
+    statements: str = "cpd"
+    every_seconds: int = 60
+
+
+_FORWARD_KEYS = {"name": "enterprise", "endpoint": None, "username": None, "password": None,
+                 "timeout": 10, "batch_size": 50, "statements": "cpd", "every_seconds": 60}
+
+
+def forward_settings(value: Any) -> ForwardSettings | None:
+    """Check ``CPD_XAPI_FORWARD`` (a dict, or ``None`` for no forwarding)."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"CPD_XAPI_FORWARD must be a dict (or None), got {value!r}")
+    unknown = sorted(set(value) - set(_FORWARD_KEYS))
+    if unknown:
+        raise ConfigError(f"CPD_XAPI_FORWARD.{unknown[0]} is not a setting; the settings are "
+                          + ", ".join(_FORWARD_KEYS))
+    values = {**_FORWARD_KEYS, **value}
+    for key in ("endpoint", "username", "password"):
+        if not isinstance(values[key], str) or not values[key]:
+            raise ConfigError(f"CPD_XAPI_FORWARD.{key} is required (a string)")
+    if values["statements"] not in ("cpd", "all"):
+        raise ConfigError("CPD_XAPI_FORWARD.statements must be 'cpd' or 'all', got "
+                          f"{values['statements']!r}")
+    every = values["every_seconds"]
+    if isinstance(every, bool) or not isinstance(every, int) or every < 5:
+        raise ConfigError("CPD_XAPI_FORWARD.every_seconds must be a whole number of seconds, 5 "
+                          f"or more, got {every!r}")
+    try:
+        target = ForwardTarget(name=values["name"], endpoint=values["endpoint"],
+                               username=values["username"], password=values["password"],
+                               timeout=values["timeout"], batch_size=values["batch_size"])
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"CPD_XAPI_FORWARD: {error}") from None
+    return ForwardSettings(target=target, statements=values["statements"], every_seconds=every)
+
+
+@dataclass(frozen=True)
 class Settings:
     """The parsed, checked configuration one app runs with."""
 
@@ -94,6 +139,8 @@ class Settings:
     xapi_url_prefix: str | None = None
     #: Which statements LRS clients send count as CPD (``CPD_XAPI_CREDIT_RULES``), in order.
     credit_rules: tuple[CreditRule, ...] = ()
+    #: Where statements are forwarded (``CPD_XAPI_FORWARD``), or ``None``.
+    xapi_forward: ForwardSettings | None = None
 
     def category_label(self, code: str) -> str:
         return dict(self.categories).get(code, code)
@@ -146,6 +193,7 @@ def load(config: Mapping[str, Any]) -> Settings:
         xapi_url_prefix=None if xapi_prefix is None else (xapi_prefix.rstrip("/") or "/"),
         credit_rules=credit_rules(config["CPD_XAPI_CREDIT_RULES"],
                                   categories=[code for code, _ in categories]),
+        xapi_forward=forward_settings(config["CPD_XAPI_FORWARD"]),
     )
 
 

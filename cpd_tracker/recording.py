@@ -1,18 +1,35 @@
 """What every stored statement passes through: the read models and the forwarding outbox.
 
 The library stores statements in several places (an officer logging CPD, a lead's decision,
-the LRS API); each must keep the same read models in step inside the same transaction, so the
-list lives here once.
+the LRS API); each must keep the same read models in step inside the same transaction, and
+queue the same statements for the enterprise LRS, so the list lives here once.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from cpd_tracker.allowances import AllowanceProjection
 from cpd_tracker.config import Settings
+from cpd_tracker.crediting import CreditingProjection, matching_rule
 from cpd_tracker.projection import ActivityProjection
+from cpd_tracker.statements import client_name
 from xapi import StatementListener
+from xapi.forwarding import OutboxListener, forward_everything
 
 
 def listeners(settings: Settings) -> list[StatementListener]:
     """The listeners for a statement store working for this app."""
-    return [ActivityProjection(settings), AllowanceProjection(settings)]
+    found: list[StatementListener] = [ActivityProjection(settings), AllowanceProjection(settings),
+                                      CreditingProjection(settings)]
+    if settings.xapi_forward is not None:
+        select = (forward_everything if settings.xapi_forward.statements == "all"
+                  else lambda statement: is_cpd(settings, statement))
+        found.append(OutboxListener([settings.xapi_forward.target], select=select))
+    return found
+
+
+def is_cpd(settings: Settings, statement: dict[str, Any]) -> bool:
+    """A CPD record: one the library stored itself, or one a credit rule counts as CPD."""
+    return (client_name(settings, statement.get("authority")) is None
+            or matching_rule(settings, statement) is not None)

@@ -84,5 +84,5 @@ def test_rebuild_command_reports_what_it_did(app: Flask) -> None:
     logged(app, learner)
     result = app.test_cli_runner().invoke(args=["cpd", "rebuild"])
     assert result.exit_code == 0, result.output
-    assert "Rebuilt 1 CPD activities" in result.output
+    assert "Rebuilt 1 logged CPD activities, 0 credited from LMS statements" in result.output
     assert len(snapshot(app)) == 2  # one activity, one role link

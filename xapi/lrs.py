@@ -42,7 +42,12 @@ from xapi.documents import (
 )
 from xapi.models import StatementRecord
 from xapi.store import StatementConflict, StatementListener, StatementStore, actor_key
-from xapi.validation import VOIDED_VERB, StatementInvalid, validate_actor
+from xapi.validation import (
+    VOIDED_VERB,
+    StatementInvalid,
+    validate_agent_parameter,
+    validate_timestamp,
+)
 
 VERSION = "1.0.3"
 SUPPORTED_VERSIONS = ["1.0.0", "1.0.1", "1.0.2", "1.0.3"]
@@ -174,7 +179,10 @@ def _timestamp_param(call: Call, name: str) -> datetime | None:
     if value is None:
         return None
     try:
+        validate_timestamp(value, name)
         moment = aniso8601.parse_datetime(value)
+    except StatementInvalid as error:
+        raise ApiError(400, str(error)) from None
     except (ValueError, NotImplementedError):
         raise ApiError(400, f"{name}: {value!r} is not an ISO 8601 timestamp") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
@@ -189,7 +197,7 @@ def _agent_param(call: Call, name: str = "agent", required: bool = True) -> dict
     except ValueError:
         raise ApiError(400, f"{name}: is not valid JSON") from None
     try:
-        validate_actor(agent, name)
+        validate_agent_parameter(agent, name)
     except StatementInvalid as error:
         raise ApiError(400, str(error)) from None
     return agent
@@ -254,7 +262,8 @@ class LRS:
             bp.add_url_rule(path, endpoint, self._dispatch(handler),
                             methods=["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"],
                             provide_automatic_options=False)
-        bp.add_url_rule("/about", "about", self._about, methods=["GET", "HEAD", "OPTIONS"],
+        bp.add_url_rule("/about", "about", self._about,
+                        methods=["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"],
                         provide_automatic_options=False)
 
         @bp.after_request
@@ -284,8 +293,8 @@ class LRS:
                     raise ApiError(400, f"X-Experience-API-Version: {version!r} is not supported "
                                         f"(this LRS speaks {', '.join(SUPPORTED_VERSIONS)})")
                 response = handler(replace(call, client=client))
-                if call.method == "HEAD":
-                    response.set_data(b"")
+                if call.method == "HEAD" and request.method != "HEAD":
+                    response.set_data(b"")  # HEAD through the alternate syntax
                 return response
             except ApiError as error:
                 session.rollback()
@@ -309,6 +318,9 @@ class LRS:
     def _about(self) -> Response:
         if request.method == "OPTIONS":
             return Response(status=204)
+        if request.method not in ("GET", "HEAD"):
+            return _error(405, f"{request.method} is not allowed on the about resource",
+                          {"Allow": "GET, HEAD, OPTIONS"})
         return _json({"version": SUPPORTED_VERSIONS, "extensions": {}})
 
     # --- statements -------------------------------------------------------------------------

@@ -213,6 +213,9 @@ class StatementStore:
             documents.append(document)
         existing = self._documents(list(seen))
         stored_at = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        # ``stored`` is reported to the millisecond; keep the column equal to what is reported,
+        # so a statement's own stored time bounds it in since/until queries.
+        stored_at = stored_at.replace(microsecond=stored_at.microsecond // 1000 * 1000)
         stored_text = stored_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
         results: list[dict[str, Any]] = []
         fresh: list[dict[str, Any]] = []
