@@ -109,6 +109,17 @@ def forward_settings(value: Any) -> ForwardSettings | None:
     if values["statements"] not in ("cpd", "all"):
         raise ConfigError("CPD_XAPI_FORWARD.statements must be 'cpd' or 'all', got "
                           f"{values['statements']!r}")
+    if not isinstance(values["name"], str) or not 1 <= len(values["name"]) <= 255:
+        raise ConfigError("CPD_XAPI_FORWARD.name must be a string of 1 to 255 characters, got "
+                          f"{values['name']!r}")
+    timeout = values["timeout"]
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+        raise ConfigError("CPD_XAPI_FORWARD.timeout must be a number of seconds above 0, got "
+                          f"{timeout!r}")
+    size = values["batch_size"]
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ConfigError("CPD_XAPI_FORWARD.batch_size must be a whole number of statements, "
+                          f"1 or more, got {size!r}")
     every = values["every_seconds"]
     if isinstance(every, bool) or not isinstance(every, int) or every < 5:
         raise ConfigError("CPD_XAPI_FORWARD.every_seconds must be a whole number of seconds, 5 "
