@@ -104,6 +104,15 @@ def etag(server: LiveServer, client: LrsClient, path: str, **params: Any) -> str
     return reply.headers["ETag"]
 
 
+def create(server: LiveServer, client: LrsClient, path: str, content: Any,
+           **params: Any) -> None:
+    """Create a profile document with If-None-Match: * (tincan 1.0.0 cannot send it, and the
+    profile resources refuse a PUT with neither concurrency header)."""
+    reply = server.request("PUT", path, params=params, client=client, body=json.dumps(content),
+                           headers={"If-None-Match": "*", "Content-Type": "application/json"})
+    assert reply.status == 204, reply.text
+
+
 # --- statements ---------------------------------------------------------------------------
 
 
@@ -380,7 +389,10 @@ def test_activity_profile_round_trip_with_concurrency_control(
     profile = ActivityProfileDocument(id="syllabus", activity=Activity(id=COURSE),
                                       content=json.dumps({"modules": 3}),
                                       content_type="application/json")
-    assert lrs.save_activity_profile(profile).response.status == 204
+    refused = lrs.save_activity_profile(profile)  # neither If-Match nor If-None-Match
+    assert (refused.response.status, "If-None-Match" in refused.data) == (400, True)
+    create(server, lms, "activities/profile", {"modules": 3}, activityId=COURSE,
+           profileId="syllabus")
 
     profile.content = json.dumps({"modules": 4})
     blind = lrs.save_activity_profile(profile)
@@ -405,7 +417,9 @@ def test_agent_profile_round_trip_with_concurrency_control(
     profile = AgentProfileDocument(id="preferences", agent=PRIYA,
                                    content=json.dumps({"captions": True}),
                                    content_type="application/json")
-    assert lrs.save_agent_profile(profile).response.status == 204
+    assert lrs.save_agent_profile(profile).response.status == 400
+    create(server, lms, "agents/profile", {"captions": True},
+           agent=PRIYA.as_version("1.0.3"), profileId="preferences")
 
     profile.content = json.dumps({"captions": False})
     assert lrs.save_agent_profile(profile).response.status == 409
@@ -427,7 +441,8 @@ def test_agent_profile_round_trip_with_concurrency_control(
 def test_a_stale_etag_is_refused(lrs: RemoteLRS, server: LiveServer, lms: LrsClient) -> None:
     profile = AgentProfileDocument(id="preferences", agent=PRIYA, content=json.dumps({}),
                                    content_type="application/json")
-    lrs.save_agent_profile(profile)
+    create(server, lms, "agents/profile", {}, agent=PRIYA.as_version("1.0.3"),
+           profileId="preferences")
     profile.etag = etag(server, lms, "agents/profile", agent=PRIYA.as_version("1.0.3"),
                         profileId="preferences")
     profile.content = json.dumps({"captions": True})

@@ -359,7 +359,7 @@ def test_format_ids_keeps_only_identifiers(server: LiveServer, lms: LrsClient) -
     got = reply.json()
     assert got["actor"] == {"objectType": "Agent", "mbox": PRIYA["mbox"]}
     assert got["verb"] == {"id": COMPLETED}
-    assert got["object"] == {"objectType": "Activity", "id": COURSE}
+    assert got["object"] == {"id": COURSE}  # objectType is optional for an activity
 
 
 @pytest.mark.parametrize(("language", "name"), [
@@ -429,6 +429,41 @@ def test_the_alternate_syntax_refuses_parameters_in_the_query_string(
     assert reply.status == 400
     assert "statementId" in reply.text
     assert statement_ids(server, lms) == []
+
+
+def test_the_alternate_syntax_takes_credentials_sent_as_real_headers(
+        server: LiveServer, lms: LrsClient) -> None:
+    [statement_id] = stored(server, lms, statement())
+
+    reply = server.request("POST", "statements?method=GET", client=lms,
+                           body=urlencode({"statementId": statement_id}),
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+    assert reply.status == 200, reply.text
+    assert reply.json()["id"] == statement_id
+
+
+def test_a_single_context_activity_is_returned_in_an_array(
+        server: LiveServer, lms: LrsClient) -> None:
+    sent = statement()
+    sent["context"] = {"contextActivities": {"parent": {"id": COURSE}}}
+    [statement_id] = stored(server, lms, sent)
+
+    again = server.request("POST", "statements", client=lms, body=json.dumps(sent),
+                           headers={"Content-Type": "application/json"})
+    got = server.request("GET", "statements", client=lms, params={"statementId": statement_id})
+
+    assert got.json()["context"]["contextActivities"] == {"parent": [{"id": COURSE}]}
+    assert again.status == 200, again.text  # the same statement re-sent is not a conflict
+
+
+def test_statement_errors_carry_the_consistent_through_header(
+        server: LiveServer, lms: LrsClient) -> None:
+    reply = server.request("GET", "statements", client=lms,
+                           params={"statementId": str(uuid.uuid4()), "verb": COMPLETED})
+
+    assert reply.status == 400
+    assert reply.headers["X-Experience-API-Consistent-Through"].endswith("Z")
 
 
 # --- attachments ----------------------------------------------------------------------------
@@ -548,7 +583,8 @@ def test_a_document_has_an_etag_and_last_modified(server: LiveServer, lms: LrsCl
 
 
 def test_a_write_with_a_stale_if_match_is_refused(server: LiveServer, lms: LrsClient) -> None:
-    put_document(server, lms, "activities/profile", PROFILE, json.dumps({"modules": 3}))
+    put_document(server, lms, "activities/profile", PROFILE, json.dumps({"modules": 3}),
+                 **{"If-None-Match": "*"})
 
     reply = put_document(server, lms, "activities/profile", PROFILE, json.dumps({"modules": 4}),
                          **{"If-Match": '"0000000000000000000000000000000000000000"'})
@@ -556,6 +592,14 @@ def test_a_write_with_a_stale_if_match_is_refused(server: LiveServer, lms: LrsCl
     assert reply.status == 412
     assert server.request("GET", "activities/profile", client=lms,
                           params=PROFILE).json() == {"modules": 3}
+
+
+def test_a_profile_put_with_neither_concurrency_header_is_refused(
+        server: LiveServer, lms: LrsClient) -> None:
+    created = put_document(server, lms, "activities/profile", PROFILE, json.dumps({"modules": 3}))
+
+    assert (created.status, "If-None-Match" in created.text) == (400, True)
+    assert server.request("GET", "activities/profile", client=lms, params=PROFILE).status == 404
 
 
 def test_if_none_match_star_creates_but_never_overwrites(server: LiveServer,

@@ -90,8 +90,8 @@ class DocumentStore:
                             if_none_match: str | None, required: bool) -> None:
         """The If-Match / If-None-Match rules of Communication 3.1.
 
-        ``required`` (the profile resources' PUT): a write to an existing document without
-        either header is a 409, so two clients cannot overwrite each other blindly.
+        ``required`` (the profile resources' PUT): a write without either header is refused,
+        409 if the document exists, so two clients cannot overwrite each other blindly.
         """
         if if_match is not None:
             tags = _tags(if_match)
@@ -102,9 +102,13 @@ class DocumentStore:
             tags = _tags(if_none_match)
             if current is not None and ("*" in tags or current.etag in tags):
                 raise DocumentError(412, "If-None-Match: the document already exists")
-        if (required and current is not None and if_match is None and if_none_match is None):
-            raise DocumentError(409, "This document already exists. Check its current state, "
-                                     "then send If-Match with its ETag to replace it.")
+        if required and if_match is None and if_none_match is None:
+            if current is not None:
+                raise DocumentError(409, "This document already exists. Check its current "
+                                         "state, then send If-Match with its ETag to replace it.")
+            # ADL's conformance suite (XAPI-00273, XAPI-00287) wants creation to say so too.
+            raise DocumentError(400, "Send If-None-Match: * to create this document (or "
+                                     "If-Match with the ETag of the one you mean to replace).")
 
     def put(self, scope: Scope, document_id: str, content: bytes, content_type: str,
             *, now: datetime | None = None) -> DocumentRecord:

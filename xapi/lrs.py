@@ -126,7 +126,9 @@ def _incoming_call() -> Call:
             raise ApiError(400, "Content-Type: the alternate request syntax must be sent as "
                                 "application/x-www-form-urlencoded")
         form = _single(request.form)
-        headers = Headers()
+        # Headers sent as headers still count; form fields of the listed names override them.
+        headers = Headers([(key, value) for key, value in request.headers.items()
+                           if key.lower() not in ("content-type", "content-length")])
         for name in _ALTERNATE_HEADERS:
             for key in list(form):
                 if key.lower() == name.lower():
@@ -269,6 +271,9 @@ class LRS:
         @bp.after_request
         def _headers(response: Response) -> Response:
             response.headers["X-Experience-API-Version"] = VERSION
+            if request.endpoint == f"{self.name}.statements":
+                # On every statements response, errors included (XAPI-00153).
+                response.headers.setdefault("X-Experience-API-Consistent-Through", _now_text())
             for key, value in _CORS_HEADERS.items():
                 response.headers.setdefault(key, value)
             return response

@@ -166,7 +166,7 @@ def _object_ids(obj: dict[str, Any]) -> dict[str, Any]:
     if kind in ("Agent", "Group"):
         return _agent_ids(obj)
     if kind == "Activity":
-        return {"objectType": "Activity", "id": obj["id"]}
+        return {"id": obj["id"]}  # the id alone identifies it (objectType is optional)
     if kind == "SubStatement":
         return _statement_ids(obj)
     return obj
@@ -179,7 +179,7 @@ def _context_ids(context: dict[str, Any]) -> dict[str, Any]:
             context[key] = _agent_ids(context[key])
     if "contextActivities" in context:
         context["contextActivities"] = {
-            key: [{"objectType": "Activity", "id": entry["id"]}
+            key: [{"id": entry["id"]}
                   for entry in (entries if isinstance(entries, list) else [entries])]
             for key, entries in context["contextActivities"].items()}
     return context

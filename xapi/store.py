@@ -73,6 +73,23 @@ def _object_key(obj: dict[str, Any]) -> str:
     return str(obj.get("id", ""))
 
 
+def _normalised(document: dict[str, Any]) -> dict[str, Any]:
+    """Context activities as arrays, as the LRS must return them even if sent alone."""
+    for part in (document, document.get("object")):
+        context = part.get("context") if isinstance(part, dict) else None
+        activities = context.get("contextActivities") if isinstance(context, dict) else None
+        if isinstance(activities, dict) and any(isinstance(value, dict)
+                                                for value in activities.values()):
+            fixed = {key: value if isinstance(value, list) else [value]
+                     for key, value in activities.items()}
+            part_copy = {**part, "context": {**context, "contextActivities": fixed}}
+            if part is document:
+                document = part_copy
+            else:
+                document["object"] = part_copy
+    return document
+
+
 def _lower(value: str | None) -> str | None:
     return value.lower() if isinstance(value, str) else None
 
@@ -203,7 +220,7 @@ class StatementStore:
                 raise StatementInvalid(f"{where}{'.' if where else ''}{error.path}"
                                        if where else error.path, error.problem) from None
             # Shallow: only top-level properties are set here, nothing nested is changed.
-            document = dict(statement)
+            document = _normalised(dict(statement))
             document["id"] = (str(uuid.UUID(document["id"])) if "id" in document
                               else str(uuid.uuid4()))
             if document["id"] in seen:
