@@ -77,11 +77,14 @@ def test_demo_runs_from_a_non_editable_install(wheel: Path, tmp_path: Path) -> N
         assert "Sign in as DC Priya Shah" in sign_in
         css = _get_when_up(f"http://127.0.0.1:{port}/cpd/cpd-static/cpd_tracker/cpd.css", server)
         assert ".cpd-bar" in css
+        about = _get_when_up(f"http://127.0.0.1:{port}/xapi/about", server)
+        assert "1.0.3" in about
         assert (tmp_path / "cpd-demo.sqlite").exists()
     finally:
         server.terminate()
         output = server.communicate(timeout=10)[0]
     assert "Seeded the demo force." in output
+    assert "Scheduler on" in output
 
 
 def _get_when_up(url: str, server: subprocess.Popen[str], timeout: float = 60) -> str:

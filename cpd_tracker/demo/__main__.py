@@ -6,6 +6,7 @@ import argparse
 
 from cpd_tracker.demo import create_app, database_url
 from cpd_tracker.demo.seed import prepare
+from cpd_tracker.scheduler import create_scheduler, jobs
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -20,7 +21,12 @@ def main(argv: list[str] | None = None) -> None:
     app = create_app(database_url(args.database_url))
     if prepare(app):
         print("Seeded the demo force.")
-    print(f"Demo force LMS: http://{args.host}:{args.port}/  (CPD at /cpd/)")
+    print(f"Demo force LMS: http://{args.host}:{args.port}/  (CPD at /cpd/, LRS at /xapi/: "
+          "demo-lms / demo-secret)")
+    # The demo runs its scheduled jobs in-process; production runs `flask cpd scheduler`.
+    scheduler = create_scheduler(app, background=True)
+    scheduler.start()
+    print(f"Scheduler on: {len(jobs(app))} job(s).")
     app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
 
 
