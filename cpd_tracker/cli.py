@@ -307,9 +307,8 @@ def forward(backfill: bool, limit: int | None) -> None:
                                    "LRS's endpoint, username and password.")
     target = forward_settings.target
     if backfill:
-        select = (forwarding.forward_everything if forward_settings.statements == "all"
-                  else lambda statement: recording.is_cpd(state.settings, statement))
-        queued = forwarding.enqueue_existing(state.session, target, select)
+        queued = forwarding.enqueue_existing(state.session, target,
+                                             recording.forwarded(state.settings))
         state.session.commit()
         click.echo(f"Queued {queued} earlier statements for {target.name}.")
     report = forwarding.deliver(state.session, target, limit=limit)

@@ -69,7 +69,8 @@ from sqlalchemy.orm import Session
 
 from cpd_tracker import vocabulary
 from cpd_tracker.config import CreditRule, Settings
-from cpd_tracker.models import Activity, Framework, Learner, LearnerRole, Role, activity_role
+from cpd_tracker.learners import held_role_ids
+from cpd_tracker.models import Activity, Framework, Learner, Role, activity_role
 from cpd_tracker.statements import account_reference, client_authority, client_name
 from xapi import StatementRecord
 from xapi.models import ClientRecord
@@ -264,10 +265,8 @@ class CreditingProjection:
 
 
 def _roles_held(session: Session, learner_id: int, day: date) -> list[Role]:
-    held = sa.select(LearnerRole.role_id).where(
-        LearnerRole.learner_id == learner_id, LearnerRole.started_on <= day,
-        sa.or_(LearnerRole.ended_on.is_(None), LearnerRole.ended_on >= day))
-    return list(session.scalars(sa.select(Role).where(Role.id.in_(held)).order_by(Role.code)))
+    return list(session.scalars(sa.select(Role).where(
+        Role.id.in_(held_role_ids(learner_id, day))).order_by(Role.code)))
 
 
 def _same_attempt(session: Session, settings: Settings, statement: dict[str, Any],

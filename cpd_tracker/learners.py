@@ -110,6 +110,13 @@ def assign_role(session: Session, learner: Learner, role_code: str, started_on: 
     return held
 
 
+def held_role_ids(learner_id: int, day: date) -> sa.Select[tuple[int]]:
+    """A subquery of the ids of the roles a learner holds on ``day`` (for activity links)."""
+    return sa.select(LearnerRole.role_id).where(
+        LearnerRole.learner_id == learner_id, LearnerRole.started_on <= day,
+        sa.or_(LearnerRole.ended_on.is_(None), LearnerRole.ended_on >= day))
+
+
 def roles_held(learner: Learner, day: date) -> list[Role]:
     """The roles ``learner`` holds on ``day``, by code."""
     return sorted({held.role.code: held.role for held in learner.roles if held.held_on(day)}

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from cpd_tracker import vocabulary
 from cpd_tracker.config import Settings
-from cpd_tracker.models import Activity, Learner, LearnerRole, Role, activity_role
+from cpd_tracker.learners import held_role_ids
+from cpd_tracker.models import Activity, Learner, Role, activity_role
 from cpd_tracker.statements import account_reference, client_name
 from xapi import StatementStore
 
@@ -64,9 +65,7 @@ class ActivityProjection:
         # The roles named in the statement, and any the person is recorded as holding that day
         # (a role assigned after the activity was logged), so a rebuild equals the links
         # ``assign_role`` made.
-        held = (sa.select(LearnerRole.role_id).where(
-            LearnerRole.learner_id == learner_id, LearnerRole.started_on <= activity.activity_date,
-            sa.or_(LearnerRole.ended_on.is_(None), LearnerRole.ended_on >= activity.activity_date)))
+        held = held_role_ids(learner_id, activity.activity_date)
         activity.roles = list(session.scalars(sa.select(Role).where(
             sa.or_(Role.code.in_(role_codes), Role.id.in_(held))).order_by(Role.code)))
         session.add(activity)

@@ -15,7 +15,7 @@ from cpd_tracker.crediting import CreditingProjection, matching_rule
 from cpd_tracker.projection import ActivityProjection
 from cpd_tracker.statements import client_name
 from xapi import StatementListener
-from xapi.forwarding import OutboxListener, forward_everything
+from xapi.forwarding import OutboxListener, Select, forward_everything
 
 
 def listeners(settings: Settings) -> list[StatementListener]:
@@ -23,10 +23,16 @@ def listeners(settings: Settings) -> list[StatementListener]:
     found: list[StatementListener] = [ActivityProjection(settings), AllowanceProjection(settings),
                                       CreditingProjection(settings)]
     if settings.xapi_forward is not None:
-        select = (forward_everything if settings.xapi_forward.statements == "all"
-                  else lambda statement: is_cpd(settings, statement))
-        found.append(OutboxListener([settings.xapi_forward.target], select=select))
+        found.append(OutboxListener([settings.xapi_forward.target],
+                                    select=forwarded(settings)))
     return found
+
+
+def forwarded(settings: Settings) -> Select:
+    """Which statements go to the enterprise LRS: CPD ones, or all (``CPD_XAPI_FORWARD``)."""
+    if settings.xapi_forward is not None and settings.xapi_forward.statements == "all":
+        return forward_everything
+    return lambda statement: is_cpd(settings, statement)
 
 
 def is_cpd(settings: Settings, statement: dict[str, Any]) -> bool:

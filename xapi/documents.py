@@ -49,15 +49,15 @@ class Scope:
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
     def matches(self) -> list[sa.ColumnElement[bool]]:
-        """Conditions for every document in this scope (a missing registration means any)."""
-        conditions = [DocumentRecord.resource == self.resource]
-        for column, value in ((DocumentRecord.activity_id, self.activity_id),
-                              (DocumentRecord.agent_key, self.agent_key),
-                              (DocumentRecord.registration, self.registration)):
-            if value is not None:
-                conditions.append(column == value)
+        """Conditions for every document in this scope.
+
+        State without a registration means every registration of that activity and agent;
+        otherwise the scope is exactly its key.
+        """
         if self.resource == STATE and self.registration is None:
-            return conditions
+            return [DocumentRecord.resource == STATE,
+                    DocumentRecord.activity_id == self.activity_id,
+                    DocumentRecord.agent_key == self.agent_key]
         return [DocumentRecord.scope_key == self.key]
 
 

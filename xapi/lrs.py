@@ -46,15 +46,14 @@ from xapi.validation import (
     VOIDED_VERB,
     StatementInvalid,
     validate_agent_parameter,
+    validate_iri,
     validate_timestamp,
+    validate_uuid,
 )
 
 VERSION = "1.0.3"
 SUPPORTED_VERSIONS = ["1.0.0", "1.0.1", "1.0.2", "1.0.3"]
 _VERSION_HEADER = re.compile(r"^1\.0(\.\d+)?$")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                   r"[0-9a-fA-F]{12}$")
-_IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")
 _ALTERNATE_HEADERS = ("Authorization", "X-Experience-API-Version", "Content-Type",
                       "Content-Length", "If-Match", "If-None-Match", "Accept-Language")
 _CORS_HEADERS = {
@@ -216,16 +215,17 @@ def _bool_param(call: Call, name: str) -> bool:
 
 def _iri_param(call: Call, name: str, required: bool = False) -> str | None:
     value = call.param(name, required=required)
-    if value is not None and not _IRI.match(value):
-        raise ApiError(400, f"{name}: {value!r} is not an IRI")
+    if value is not None:
+        validate_iri(value, name)  # StatementInvalid: a 400 naming the parameter
     return value
 
 
 def _uuid_param(call: Call, name: str, required: bool = False) -> str | None:
     value = call.param(name, required=required)
-    if value is not None and not _UUID.match(value):
-        raise ApiError(400, f"{name}: {value!r} is not a UUID")
-    return value.lower() if value is not None else None
+    if value is None:
+        return None
+    validate_uuid(value, name)
+    return value.lower()
 
 
 def _now_text() -> str:

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from xapi.models import StatementActivity, StatementAgent, StatementRecord
+from xapi.store import activities_in
 
 MAX_LIMIT = 500
 FORMATS = ("exact", "ids", "canonical")
@@ -224,53 +225,28 @@ def as_canonical(statement: dict[str, Any], definitions: dict[str, dict[str, Any
                  accepted: list[str]) -> dict[str, Any]:
     """The ``canonical`` format: the LRS's definitions of activities, one language each."""
     statement = copy.deepcopy(statement)
-
-    def activity(obj: dict[str, Any]) -> None:
-        definition = definitions.get(obj.get("id", ""), obj.get("definition"))
+    parts = [statement]
+    if statement["object"].get("objectType") == "SubStatement":
+        parts.append(statement["object"])
+    for part in parts:
+        display = part["verb"].get("display")
+        if isinstance(display, dict):
+            part["verb"]["display"] = pick_language(display, accepted)
+    for obj in activities_in(statement):
+        definition = definitions.get(obj["id"], obj.get("definition"))
         if not definition:
-            return
+            continue
         definition = dict(definition)
         for key in ("name", "description"):
             if isinstance(definition.get(key), dict):
                 definition[key] = pick_language(definition[key], accepted)
         obj["definition"] = definition
-
-    def walk(part: dict[str, Any]) -> None:
-        verb = part["verb"]
-        if isinstance(verb.get("display"), dict):
-            verb["display"] = pick_language(verb["display"], accepted)
-        obj = part["object"]
-        kind = obj.get("objectType", "Activity")
-        if kind == "Activity":
-            activity(obj)
-        elif kind == "SubStatement":
-            walk(obj)
-        for entries in ((part.get("context") or {}).get("contextActivities") or {}).values():
-            for entry in entries if isinstance(entries, list) else [entries]:
-                activity(entry)
-
-    walk(statement)
     return statement
 
 
 def activity_ids(statements: list[dict[str, Any]]) -> set[str]:
     """Every activity id in the statements (to fetch their canonical definitions at once)."""
-    found: set[str] = set()
-
-    def walk(part: dict[str, Any]) -> None:
-        obj = part["object"]
-        kind = obj.get("objectType", "Activity")
-        if kind == "Activity":
-            found.add(obj["id"])
-        elif kind == "SubStatement":
-            walk(obj)
-        for entries in ((part.get("context") or {}).get("contextActivities") or {}).values():
-            for entry in entries if isinstance(entries, list) else [entries]:
-                found.add(entry["id"])
-
-    for statement in statements:
-        walk(statement)
-    return found
+    return {obj["id"] for statement in statements for obj in activities_in(statement)}
 
 
 def accepted_languages(header: str | None) -> list[str]:

@@ -170,7 +170,7 @@ def _same_statement(stored: dict[str, Any], incoming: dict[str, Any]) -> bool:
             == {key: value for key, value in incoming.items() if key not in ignored})
 
 
-def _defined_activities(statement: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def activities_in(statement: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Every activity object in a statement (object, context activities, sub-statement's)."""
     parts = [statement]
     if statement["object"].get("objectType") == "SubStatement":
@@ -368,7 +368,7 @@ class StatementStore:
         """Keep the canonical definition of every activity the statements define."""
         definitions: dict[str, dict[str, Any]] = {}
         for document in documents:
-            for obj in _defined_activities(document):
+            for obj in activities_in(document):
                 if obj.get("definition"):
                     definitions[obj["id"]] = _merged_definition(definitions.get(obj["id"], {}),
                                                                 obj["definition"])

@@ -220,6 +220,16 @@ def validate_activity_id(value: Any, path: str = "activityId") -> None:
     _iri(value, path)
 
 
+def validate_iri(value: Any, path: str) -> None:
+    """An absolute IRI (a verb id in a query, an extension key...)."""
+    _iri(value, path)
+
+
+def validate_uuid(value: Any, path: str) -> None:
+    """A UUID in its 8-4-4-4-12 form (statement ids, registrations)."""
+    _uuid(value, path)
+
+
 def validate_language_tag(value: Any, path: str = "language") -> None:
     """An RFC 5646 language tag (well-formed; the registry is not consulted)."""
     if not _is_language_tag(_string(value, path)):
