@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +26,7 @@ from cpd_tracker.models import Activity, Learner
 from cpd_tracker.statements import (
     ActivityLoggedBuilder,
     LoggedActivity,
+    VoidedBuilder,
     learner_agent,
 )
 from xapi import StatementConflict, StatementStore
@@ -54,6 +55,10 @@ class ActivityEntry:
     #: The named item (mandatory course) this completes, if any.
     item: str | None = None
     impact: str | None = None
+    #: What happened (the first question of a structured reflective account).
+    what_happened: str | None = None
+    #: Codes of the role profile's key accountabilities the reflection links to.
+    accountabilities: tuple[str, ...] = ()
 
 
 class ActivityRejected(ValueError):
@@ -65,8 +70,11 @@ class ActivityRejected(ValueError):
 
 
 def check_entry(session: Session, settings: Settings, learner: Learner, entry: ActivityEntry,
-                *, today: date) -> dict[str, str]:
-    """Every rule the entry breaks, as ``{field: message}``; empty when it may be logged."""
+                *, today: date, replacing: Activity | None = None) -> dict[str, str]:
+    """Every rule the entry breaks, as ``{field: message}``; empty when it may be logged.
+
+    ``replacing`` is the version a correction replaces: its time does not count twice.
+    """
     errors: dict[str, str] = {}
     if not entry.title.strip():
         errors["title"] = "Give the activity a title."
@@ -82,6 +90,8 @@ def check_entry(session: Session, settings: Settings, learner: Learner, entry: A
         errors["duration"] = "The duration must be more than zero."
     elif "activity_date" not in errors:
         already = _minutes_on(session, learner, entry.activity_date)
+        if replacing is not None and replacing.activity_date == entry.activity_date:
+            already -= replacing.minutes
         limit = settings.max_minutes_per_day
         if already + entry.minutes > limit:
             errors["duration"] = (
@@ -97,6 +107,16 @@ def check_entry(session: Session, settings: Settings, learner: Learner, entry: A
         errors["reflection"] = f"Keep the reflection to {REFLECTION_MAX:,} characters."
     if entry.impact and len(entry.impact) > REFLECTION_MAX:
         errors["impact"] = f"Keep the impact statement to {REFLECTION_MAX:,} characters."
+    if entry.what_happened and len(entry.what_happened) > REFLECTION_MAX:
+        errors["what_happened"] = (f"Keep what happened to {REFLECTION_MAX:,} characters.")
+    if entry.accountabilities:
+        known = [code for code, _ in frameworks.accountabilities_for(
+            session, [role.code for role in roles_held(learner, entry.activity_date)])]
+        unknown = [code for code in entry.accountabilities if code not in known]
+        if unknown:
+            errors["accountabilities"] = (
+                f"{unknown[0]!r} is not a key accountability of your roles"
+                + (f"; choose from: {', '.join(known)}." if known else " (they list none)."))
     if entry.kind or entry.item:
         kinds, items = frameworks.vocabulary_for(
             session, [role.code for role in roles_held(learner, entry.activity_date)])
@@ -131,23 +151,7 @@ def log_activity(session: Session, settings: Settings, learner: Learner, entry: 
     errors = check_entry(session, settings, learner, entry, today=today)
     if errors:
         raise ActivityRejected(errors)
-    statement = builder.build(
-        identity(learner),
-        LoggedActivity(
-            submission_id=submission_id,
-            title=entry.title.strip(),
-            activity_date=entry.activity_date,
-            minutes=entry.minutes,
-            category=entry.category,
-            role_codes=tuple(role.code for role in roles_held(learner, entry.activity_date)),
-            reflection=(entry.reflection or "").strip() or None,
-            link=entry.link or None,
-            kind=entry.kind or None,
-            participatory=entry.participatory,
-            item=entry.item or None,
-            impact=(entry.impact or "").strip() or None,
-        ),
-    )
+    statement = builder.build(identity(learner), _logged(learner, entry, submission_id))
     from cpd_tracker import recording  # the list of listeners imports this module
 
     store = StatementStore(session, listeners=recording.listeners(settings))
@@ -166,6 +170,114 @@ def log_activity(session: Session, settings: Settings, learner: Learner, entry: 
     signals.activity_logged.send(current_app._get_current_object(), learner=learner,
                                  activity=activity, statement=stored)
     return activity
+
+
+def correct_activity(session: Session, settings: Settings, learner: Learner, activity: Activity,
+                     entry: ActivityEntry, *, today: date) -> Activity:
+    """Replace an activity with a corrected version, and commit; or raise
+    :class:`ActivityRejected`.
+
+    Nothing is overwritten: the new version is a new statement that refers to the old one, and
+    the old statement is voided in the same transaction, so the history shows both. The
+    activity keeps its IRI, and with it its evidence. Once a lead has verified the evidence,
+    what it proves (date, duration, category, kind, item) can no longer change here.
+    """
+    _check_editable(learner, activity)
+    builder = ActivityLoggedBuilder(settings)
+    submission_id = entry.submission_id or str(uuid.uuid4())
+    new_id = str(builder.statement_id(learner.reference, submission_id))
+    already = session.scalar(sa.select(Activity).where(Activity.statement_id == new_id))
+    if already is not None:
+        return already  # the same correction sent twice
+    errors = check_entry(session, settings, learner, entry, today=today, replacing=activity)
+    if activity.verification == "verified" and (
+            activity.activity_date, activity.minutes, activity.category, activity.kind,
+            activity.item) != (entry.activity_date, entry.minutes, entry.category,
+                               entry.kind or None, entry.item or None):
+        errors.setdefault("form", (
+            f"A lead verified this activity's evidence on {activity.verified_on:%-d %b %Y}, so "
+            "its date, duration, category, kind and item are fixed. You can still correct the "
+            "title, reflection and link; for anything else, ask your accreditation lead."))
+    if errors:
+        raise ActivityRejected(errors)
+    logged = _logged(learner, entry, submission_id,
+                     corrects=(activity.statement_id, activity.activity_iri))
+    statement = builder.build(identity(learner), logged)
+    void = VoidedBuilder(settings).build(identity(learner), activity.statement_id, at=_now())
+    replaced = activity.statement_id
+    _store_together(session, settings, learner, [statement, void])
+    corrected = session.scalars(sa.select(Activity).where(Activity.statement_id == new_id)).one()
+    signals.activity_corrected.send(current_app._get_current_object(), learner=learner,
+                                    activity=corrected, replaced=replaced)
+    return corrected
+
+
+def withdraw_activity(session: Session, settings: Settings, learner: Learner,
+                      activity: Activity) -> None:
+    """Withdraw an activity logged by mistake: its statement is voided (kept for history), it
+    stops counting, and its evidence goes with it. Commits."""
+    _check_editable(learner, activity)
+    replaced = activity.statement_id
+    void = VoidedBuilder(settings).build(identity(learner), activity.statement_id, at=_now())
+    _store_together(session, settings, learner, [void])
+    signals.activity_corrected.send(current_app._get_current_object(), learner=learner,
+                                    activity=None, replaced=replaced)
+
+
+def activity_of(session: Session, learner: Learner, activity_id: int) -> Activity | None:
+    """The learner's current activity with this id, or ``None`` (never someone else's)."""
+    return session.scalar(sa.select(Activity).where(Activity.id == activity_id,
+                                                    Activity.learner_id == learner.id))
+
+
+def _check_editable(learner: Learner, activity: Activity) -> None:
+    if activity.learner_id != learner.id:
+        raise ActivityRejected({"form": "You can only change your own activities."})
+    if activity.credit_key is not None:
+        raise ActivityRejected({"form": (
+            "This activity was recorded by your learning system when you completed it, so it "
+            "cannot be changed here; ask your LMS team if it is wrong.")})
+
+
+def _store_together(session: Session, settings: Settings, learner: Learner,
+                    statements: list[dict[str, Any]]) -> None:
+    from cpd_tracker import recording
+
+    store = StatementStore(session, listeners=recording.listeners(settings))
+    try:
+        store.add_many(statements, authority=learner_agent(settings, identity(learner)))
+        session.commit()
+    except StatementConflict:
+        session.rollback()
+        raise ActivityRejected({"form": _ALREADY_SENT}) from None
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _logged(learner: Learner, entry: ActivityEntry, submission_id: str, *,
+            corrects: tuple[str, str] | None = None) -> LoggedActivity:
+    return LoggedActivity(
+        submission_id=submission_id,
+        title=entry.title.strip(),
+        activity_date=entry.activity_date,
+        minutes=entry.minutes,
+        category=entry.category,
+        role_codes=tuple(role.code for role in roles_held(learner, entry.activity_date)),
+        reflection=(entry.reflection or "").strip() or None,
+        link=entry.link or None,
+        kind=entry.kind or None,
+        participatory=entry.participatory,
+        item=entry.item or None,
+        impact=(entry.impact or "").strip() or None,
+        what_happened=(entry.what_happened or "").strip() or None,
+        accountabilities=tuple(entry.accountabilities),
+        corrects=corrects,
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,15 @@ DEFAULTS: dict[str, Any] = {
     "CPD_XAPI_URL_PREFIX": "/xapi",
     "CPD_XAPI_CREDIT_RULES": [],
     "CPD_XAPI_FORWARD": None,
+    "CPD_ACCESS": None,
+    "CPD_EVIDENCE_STORAGE": None,
+    "CPD_EVIDENCE_FOLDER": None,
+    "CPD_EVIDENCE_MAX_BYTES": 20 * 1024 * 1024,
+    "CPD_EVIDENCE_TYPES": ["application/pdf", "image/jpeg", "image/png", "image/heic",
+                           "image/webp",
+                           "application/vnd.openxmlformats-officedocument"
+                           ".wordprocessingml.document",
+                           "application/vnd.oasis.opendocument.text"],
 }
 
 _IDENTITIES = ("account", "mbox")
@@ -152,6 +161,11 @@ class Settings:
     credit_rules: tuple[CreditRule, ...] = ()
     #: Where statements are forwarded (``CPD_XAPI_FORWARD``), or ``None``.
     xapi_forward: ForwardSettings | None = None
+    #: The largest evidence file accepted, in bytes (``CPD_EVIDENCE_MAX_BYTES``).
+    evidence_max_bytes: int = 20 * 1024 * 1024
+    #: The MIME types accepted as evidence, as detected from the content
+    #: (``CPD_EVIDENCE_TYPES``).
+    evidence_types: tuple[str, ...] = ()
 
     def category_label(self, code: str) -> str:
         return dict(self.categories).get(code, code)
@@ -205,6 +219,8 @@ def load(config: Mapping[str, Any]) -> Settings:
         credit_rules=credit_rules(config["CPD_XAPI_CREDIT_RULES"],
                                   categories=[code for code, _ in categories]),
         xapi_forward=forward_settings(config["CPD_XAPI_FORWARD"]),
+        evidence_max_bytes=_max_bytes(config["CPD_EVIDENCE_MAX_BYTES"]),
+        evidence_types=_evidence_types(config["CPD_EVIDENCE_TYPES"]),
     )
 
 
@@ -263,6 +279,27 @@ def _max_hours(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 24:
         raise ConfigError(f"CPD_MAX_HOURS_PER_DAY must be a whole number 1 to 24, got {value!r}")
     return value
+
+
+def _max_bytes(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError("CPD_EVIDENCE_MAX_BYTES must be a whole number of bytes, 1 or more "
+                          f"(the default is 20 MB, 20971520), got {value!r}")
+    return value
+
+
+def _evidence_types(value: Any) -> tuple[str, ...]:
+    from cpd_tracker.storage import DETECTABLE_TYPES
+
+    if not isinstance(value, list | tuple) or not value:
+        raise ConfigError(f"CPD_EVIDENCE_TYPES must be a non-empty list of MIME types, got "
+                          f"{value!r}")
+    unknown = [kind for kind in value if kind not in DETECTABLE_TYPES]
+    if unknown:
+        raise ConfigError(f"CPD_EVIDENCE_TYPES: {unknown[0]!r} is not a type cpd-tracker can "
+                          "recognise from a file's content; choose from: "
+                          + ", ".join(sorted(DETECTABLE_TYPES)))
+    return tuple(value)
 
 
 _IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$")

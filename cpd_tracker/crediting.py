@@ -250,7 +250,9 @@ class CreditingProjection:
             activity_date=credit.activity_date, minutes=credit.minutes, title=credit.title,
             category=credit.rule.category, kind=credit.rule.kind, item=credit.rule.item,
             participatory=credit.rule.participatory, link=credit.link,
+            activity_iri=statement["object"]["id"],
             verification="verified" if credit.rule.verified else "self-declared",
+            verified_on=credit.activity_date if credit.rule.verified else None,
             recorded_at=aniso8601.parse_datetime(statement["stored"]), credit_key=credit.key,
             roles=_roles_held(session, credit.learner_id, credit.activity_date))
         try:

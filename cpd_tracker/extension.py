@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -16,7 +17,8 @@ from sqlalchemy.orm import Session
 from cpd_tracker import cli, config, recording, signals
 from cpd_tracker.learners import LearnerProfile, profile_from_user, sync_learner
 from cpd_tracker.models import Learner
-from cpd_tracker.permissions import PermissionCheck, default_permissions
+from cpd_tracker.permissions import Access, PermissionCheck, access_from_user, default_permissions
+from cpd_tracker.storage import EvidenceStorage, LocalStorage
 from cpd_tracker.views import create_blueprint
 from xapi.lrs import LRS
 
@@ -32,6 +34,8 @@ class TrackerState:
     current_user: Callable[[], Any]
     learner_profile: Callable[[Any], LearnerProfile]
     permissions: PermissionCheck
+    access: Callable[[Any], Access]
+    storage: EvidenceStorage
 
     @property
     def session(self) -> Session:
@@ -90,7 +94,14 @@ class CPDTracker:
         :class:`~cpd_tracker.learners.LearnerProfile` (default:
         :func:`~cpd_tracker.learners.profile_from_user`).
     :param permissions: callable ``(user, action, learner) -> bool`` (default:
-        :func:`~cpd_tracker.permissions.default_permissions`).
+        :func:`~cpd_tracker.permissions.default_permissions`, the matrix of
+        :func:`~cpd_tracker.permissions.allows`).
+    :param access: callable turning a host user into a :class:`~cpd_tracker.permissions.Access`
+        (admin? which scopes do they lead?); default
+        :func:`~cpd_tracker.permissions.access_from_user`.
+    :param storage: where evidence files are kept (an
+        :class:`~cpd_tracker.storage.EvidenceStorage`); default a local folder,
+        ``CPD_EVIDENCE_FOLDER``.
 
     Constructor arguments win over the matching ``CPD_*`` config keys.
     """
@@ -103,11 +114,15 @@ class CPDTracker:
         current_user: Callable[[], Any] | None = None,
         learner_profile: Callable[[Any], LearnerProfile] | None = None,
         permissions: PermissionCheck | None = None,
+        access: Callable[[Any], Access] | None = None,
+        storage: EvidenceStorage | None = None,
     ) -> None:
         self.db = db
         self.current_user = current_user
         self.learner_profile = learner_profile
         self.permissions = permissions
+        self.access = access
+        self.storage = storage
         if app is not None:
             self.init_app(app)
 
@@ -135,7 +150,14 @@ class CPDTracker:
             learner_profile=(self.learner_profile or hook("CPD_LEARNER_PROFILE")
                              or profile_from_user),
             permissions=self.permissions or hook("CPD_PERMISSIONS") or default_permissions,
+            access=self.access or hook("CPD_ACCESS") or access_from_user,
+            storage=self.storage or app.config["CPD_EVIDENCE_STORAGE"] or LocalStorage(
+                app.config["CPD_EVIDENCE_FOLDER"]
+                or os.path.join(app.instance_path, "cpd-evidence")),
         )
+        if not isinstance(app.extensions[EXTENSION_KEY].storage, EvidenceStorage):
+            raise config.ConfigError("CPD_EVIDENCE_STORAGE must be an EvidenceStorage (see "
+                                     "cpd_tracker.storage), or None for a local folder")
         app.register_blueprint(create_blueprint(), url_prefix=settings.url_prefix)
         if settings.xapi_url_prefix is not None:
             state = app.extensions[EXTENSION_KEY]

@@ -60,6 +60,9 @@ class ActivityProjection:
             reflection=statement.get("result", {}).get("response"),
             impact=extensions.get(vocabulary.EXT_IMPACT),
             link=definition.get("moreInfo"),
+            what_happened=extensions.get(vocabulary.EXT_WHAT_HAPPENED),
+            accountabilities=extensions.get(vocabulary.EXT_ACCOUNTABILITIES),
+            activity_iri=statement["object"]["id"],
             recorded_at=aniso8601.parse_datetime(statement["stored"]),
         )
         # The roles named in the statement, and any the person is recorded as holding that day
@@ -70,6 +73,10 @@ class ActivityProjection:
             sa.or_(Role.code.in_(role_codes), Role.id.in_(held))).order_by(Role.code)))
         session.add(activity)
         session.flush()
+        # A correction keeps the activity's IRI, and so its evidence and their verification.
+        from cpd_tracker.evidence import refresh_verification
+
+        refresh_verification(session, learner_id, activity.activity_iri, self.settings)
 
     def statement_voided(self, session: Session, statement: dict[str, Any]) -> None:
         """Remove the activity row a voided statement made (a no-op for any other statement)."""

@@ -12,6 +12,7 @@ from typing import Any
 from cpd_tracker.allowances import AllowanceProjection
 from cpd_tracker.config import Settings
 from cpd_tracker.crediting import CreditingProjection, matching_rule
+from cpd_tracker.evidence import EvidenceProjection
 from cpd_tracker.projection import ActivityProjection
 from cpd_tracker.statements import client_name
 from xapi import StatementListener
@@ -21,7 +22,7 @@ from xapi.forwarding import OutboxListener, Select, forward_everything
 def listeners(settings: Settings) -> list[StatementListener]:
     """The listeners for a statement store working for this app."""
     found: list[StatementListener] = [ActivityProjection(settings), AllowanceProjection(settings),
-                                      CreditingProjection(settings)]
+                                      CreditingProjection(settings), EvidenceProjection(settings)]
     if settings.xapi_forward is not None:
         found.append(OutboxListener([settings.xapi_forward.target],
                                     select=forwarded(settings)))

@@ -14,3 +14,14 @@ activity_logged = _signals.signal("activity-logged")
 
 #: A learner record was created from the host's user. Keyword argument: ``learner``.
 learner_created = _signals.signal("learner-created")
+
+#: An officer attached evidence. Keyword arguments: ``learner``, ``evidence``
+#: (:class:`~cpd_tracker.models.Evidence`).
+evidence_attached = _signals.signal("evidence-attached")
+
+#: A lead verified or rejected evidence. Keyword arguments: ``evidence``, ``approved`` (bool).
+evidence_decided = _signals.signal("evidence-decided")
+
+#: An officer corrected or withdrew an activity. Keyword arguments: ``learner``, ``activity``
+#: (the new version, or ``None`` when withdrawn), ``replaced`` (the statement id voided).
+activity_corrected = _signals.signal("activity-corrected")

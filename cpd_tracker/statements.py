@@ -18,6 +18,7 @@ import tincan
 
 from cpd_tracker import vocabulary
 from cpd_tracker.config import Settings
+from xapi.validation import VOIDED_VERB
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,12 @@ class LoggedActivity:
     participatory: bool = False
     item: str | None = None
     impact: str | None = None
+    what_happened: str | None = None
+    #: Codes of the role profile's key accountabilities the reflection links to.
+    accountabilities: tuple[str, ...] = ()
+    #: For a correction: the statement id of the version it replaces and the activity's IRI,
+    #: which every version keeps.
+    corrects: tuple[str, str] | None = None
 
 
 class StatementBuilder:
@@ -120,6 +127,10 @@ class ActivityLoggedBuilder(StatementBuilder):
     def statement_id(self, reference: str, submission_id: str) -> uuid.UUID:
         """The id a submission's statement gets, whoever builds it and however often."""
         return deterministic_id(self.settings, self.key, reference, submission_id)
+
+    def activity_iri(self, statement_id: uuid.UUID | str) -> str:
+        """The IRI of the activity first logged by the statement ``statement_id``."""
+        return f"{self.settings.lms_home_page.rstrip('/')}/cpd/activities/{statement_id}"
 
     def build(self, learner: LearnerIdentity, activity: LoggedActivity) -> dict[str, Any]:
         statement_id = self.statement_id(learner.reference, activity.submission_id)
@@ -148,20 +159,25 @@ class ActivityLoggedBuilder(StatementBuilder):
             extensions[vocabulary.EXT_ITEM] = activity.item
         if activity.impact:
             extensions[vocabulary.EXT_IMPACT] = activity.impact
+        if activity.what_happened:
+            extensions[vocabulary.EXT_WHAT_HAPPENED] = activity.what_happened
+        if activity.accountabilities:
+            extensions[vocabulary.EXT_ACCOUNTABILITIES] = list(activity.accountabilities)
+        context = tincan.Context(language="en-GB", extensions=tincan.Extensions(extensions))
+        if activity.corrects:
+            # The version this one replaces: history follows the chain back.
+            context.statement = tincan.StatementRef(id=activity.corrects[0])
         statement = tincan.Statement(
             id=statement_id,
             actor=_tincan_agent(self.settings, learner),
             verb=tincan.Verb(id=vocabulary.VERB_LOGGED,
                              display=tincan.LanguageMap(vocabulary.VERB_LOGGED_DISPLAY)),
             object=tincan.Activity(
-                id=f"{self.settings.lms_home_page.rstrip('/')}/cpd/activities/{statement_id}",
+                id=activity.corrects[1] if activity.corrects else self.activity_iri(statement_id),
                 definition=definition,
             ),
             result=result,
-            context=tincan.Context(
-                language="en-GB",
-                extensions=tincan.Extensions(extensions),
-            ),
+            context=context,
             timestamp=occurred,
         )
         return self._to_dict(statement)
@@ -251,8 +267,225 @@ class AbsenceApprovedBuilder(_LeadDecisionBuilder):
         return (decision.absence[0].isoformat(), decision.absence[1].isoformat())
 
 
+class VoidedBuilder(StatementBuilder):
+    """``<person> voided <statement>``: a record withdrawn or replaced by a correction.
+
+    Statements are never deleted; voiding keeps the old one for history and audit.
+    """
+
+    key = "cpd.statement.voided"
+
+    def build(self, actor: LearnerIdentity, target_id: str, *, at: datetime) -> dict[str, Any]:
+        statement = tincan.Statement(
+            id=deterministic_id(self.settings, self.key, target_id),
+            actor=_tincan_agent(self.settings, actor),
+            verb=tincan.Verb(id=VOIDED_VERB, display=tincan.LanguageMap({"en-US": "voided"})),
+            object=tincan.StatementRef(id=target_id),
+            timestamp=at,
+        )
+        return self._to_dict(statement)
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """A stored file as a statement refers to it: name, type, size and SHA-256."""
+
+    filename: str
+    content_type: str
+    length: int
+    sha256: str
+
+    def attachment(self, file_url: str) -> tincan.Attachment:
+        return tincan.Attachment(
+            usage_type=vocabulary.ATTACHMENT_EVIDENCE,
+            display=tincan.LanguageMap({"en-GB": self.filename}),
+            content_type=self.content_type, length=self.length, sha2=self.sha256,
+            # The file is not sent inline: an LRS it is forwarded to fetches it from here.
+            fileurl=file_url,
+        )
+
+
+class EvidenceAttachedBuilder(StatementBuilder):
+    """``<officer> attached evidence to <activity>``: the file is an xAPI attachment."""
+
+    key = "cpd.evidence.attached"
+
+    def statement_id(self, reference: str, submission_id: str) -> uuid.UUID:
+        return deterministic_id(self.settings, self.key, reference, submission_id)
+
+    def build(self, learner: LearnerIdentity, *, submission_id: str, activity_iri: str,
+              activity_title: str, file: EvidenceFile, file_url: str,
+              description: str | None, at: datetime) -> dict[str, Any]:
+        statement = tincan.Statement(
+            id=self.statement_id(learner.reference, submission_id),
+            actor=_tincan_agent(self.settings, learner),
+            verb=tincan.Verb(id=vocabulary.VERB_ATTACHED_EVIDENCE,
+                             display=tincan.LanguageMap(vocabulary.VERB_ATTACHED_EVIDENCE_DISPLAY)),
+            object=tincan.Activity(id=activity_iri, definition=tincan.ActivityDefinition(
+                name=tincan.LanguageMap({"en-GB": activity_title}),
+                type=vocabulary.ACTIVITY_TYPE_CPD)),
+            context=tincan.Context(language="en-GB"),
+            attachments=[file.attachment(file_url)],
+            timestamp=at,
+        )
+        if description:
+            statement.result = tincan.Result(response=description)
+        return self._to_dict(statement)
+
+
+class _ReviewBuilder(StatementBuilder):
+    """``<lead> verified|rejected <statement>``: a decision on submitted evidence or renewal."""
+
+    verb: ClassVar[str]
+    display: ClassVar[dict[str, str]]
+
+    def build(self, lead: LearnerIdentity, target_id: str, *, comment: str | None,
+              at: datetime) -> dict[str, Any]:
+        statement = tincan.Statement(
+            id=deterministic_id(self.settings, self.key, target_id, at.isoformat()),
+            actor=_tincan_agent(self.settings, lead),
+            verb=tincan.Verb(id=self.verb, display=tincan.LanguageMap(self.display)),
+            object=tincan.StatementRef(id=target_id),
+            context=tincan.Context(language="en-GB"),
+            timestamp=at,
+        )
+        if comment:
+            statement.result = tincan.Result(response=comment)
+        return self._to_dict(statement)
+
+
+class VerifiedBuilder(_ReviewBuilder):
+    """``<lead> verified <evidence or renewal statement>``."""
+
+    key = "cpd.review.verified"
+    verb = vocabulary.VERB_VERIFIED
+    display = vocabulary.VERB_VERIFIED_DISPLAY
+
+
+class RejectedBuilder(_ReviewBuilder):
+    """``<lead> rejected <evidence or renewal statement>``, the reason in the response."""
+
+    key = "cpd.review.rejected"
+    verb = vocabulary.VERB_REJECTED
+    display = vocabulary.VERB_REJECTED_DISPLAY
+
+
+@dataclass(frozen=True)
+class AccreditationFacts:
+    """What an accreditation statement says: the scheme and, as far as known, its state."""
+
+    scheme: str
+    scheme_title: str
+    status: str | None = None
+    accredited_on: date | None = None
+    expires_on: date | None = None
+    endorsements: tuple[str, ...] = ()
+
+    def extensions(self) -> dict[str, Any]:
+        found: dict[str, Any] = {vocabulary.EXT_SCHEME: self.scheme}
+        if self.status:
+            found[vocabulary.EXT_ACCREDITATION_STATUS] = self.status
+        if self.accredited_on:
+            found[vocabulary.EXT_ACCREDITED_ON] = self.accredited_on.isoformat()
+        if self.expires_on:
+            found[vocabulary.EXT_EXPIRES_ON] = self.expires_on.isoformat()
+        if self.endorsements:
+            found[vocabulary.EXT_ENDORSEMENTS] = list(self.endorsements)
+        return found
+
+
+def accreditation_activity(settings: Settings, facts: AccreditationFacts) -> tincan.Activity:
+    """The accreditation scheme as an xAPI activity (shared by everyone accredited in it)."""
+    return tincan.Activity(
+        id=f"{settings.lms_home_page.rstrip('/')}/cpd/accreditation/{facts.scheme}",
+        definition=tincan.ActivityDefinition(
+            name=tincan.LanguageMap({"en-GB": facts.scheme_title}),
+            type=vocabulary.ACTIVITY_TYPE_ACCREDITATION))
+
+
+class AccreditationRecordedBuilder(StatementBuilder):
+    """``<officer> recorded accreditation in <scheme>``: status, date and endorsements."""
+
+    key = "cpd.accreditation.recorded"
+
+    def build(self, learner: LearnerIdentity, facts: AccreditationFacts, *, submission_id: str,
+              at: datetime) -> dict[str, Any]:
+        statement = tincan.Statement(
+            id=deterministic_id(self.settings, self.key, learner.reference, submission_id),
+            actor=_tincan_agent(self.settings, learner),
+            verb=tincan.Verb(id=vocabulary.VERB_RECORDED_ACCREDITATION, display=tincan.LanguageMap(
+                vocabulary.VERB_RECORDED_ACCREDITATION_DISPLAY)),
+            object=accreditation_activity(self.settings, facts),
+            context=tincan.Context(language="en-GB",
+                                   extensions=tincan.Extensions(facts.extensions())),
+            timestamp=at,
+        )
+        return self._to_dict(statement)
+
+
+class RenewalSubmittedBuilder(StatementBuilder):
+    """``<officer> submitted a renewal of <scheme>``: their account of continued competence in
+    the response, its evidence as attachments."""
+
+    key = "cpd.accreditation.renewal-submitted"
+
+    def build(self, learner: LearnerIdentity, facts: AccreditationFacts, *, submission_id: str,
+              competence: str, files: list[tuple[EvidenceFile, str]], at: datetime
+              ) -> dict[str, Any]:
+        statement = tincan.Statement(
+            id=deterministic_id(self.settings, self.key, learner.reference, submission_id),
+            actor=_tincan_agent(self.settings, learner),
+            verb=tincan.Verb(id=vocabulary.VERB_SUBMITTED_RENEWAL, display=tincan.LanguageMap(
+                vocabulary.VERB_SUBMITTED_RENEWAL_DISPLAY)),
+            object=accreditation_activity(self.settings, facts),
+            result=tincan.Result(response=competence),
+            context=tincan.Context(language="en-GB",
+                                   extensions=tincan.Extensions(facts.extensions())),
+            timestamp=at,
+        )
+        if files:
+            statement.attachments = [file.attachment(url) for file, url in files]
+        return self._to_dict(statement)
+
+
+class AccreditationStatusBuilder(StatementBuilder):
+    """``<lead or the library> changed the accreditation status of <officer>``: suspended,
+    withdrawn, reinstated or lapsed, with the reason in the response."""
+
+    key = "cpd.accreditation.status-changed"
+
+    def build(self, decider: LearnerIdentity | None, learner: LearnerIdentity,
+              facts: AccreditationFacts, *, reason: str, at: datetime) -> dict[str, Any]:
+        """``decider`` is the lead, or ``None`` for the library's own scheduled check."""
+        statement = tincan.Statement(
+            id=deterministic_id(self.settings, self.key, learner.reference, facts.scheme,
+                                str(facts.status), at.isoformat()),
+            actor=(_tincan_agent(self.settings, decider) if decider
+                   else tincan.Agent(**library_agent(self.settings))),
+            verb=tincan.Verb(id=vocabulary.VERB_CHANGED_ACCREDITATION, display=tincan.LanguageMap(
+                vocabulary.VERB_CHANGED_ACCREDITATION_DISPLAY)),
+            object=_tincan_agent(self.settings, learner),
+            result=tincan.Result(response=reason),
+            context=tincan.Context(language="en-GB",
+                                   extensions=tincan.Extensions(facts.extensions())),
+            timestamp=at,
+        )
+        return self._to_dict(statement)
+
+
+def library_agent(settings: Settings) -> dict[str, Any]:
+    """The library itself as an actor (and authority), for what a scheduled job records, such
+    as a lapse. Its account is apart from people's, so it can never be mistaken for one."""
+    return {"name": "cpd-tracker",
+            "account": {"homePage": settings.lms_home_page.rstrip("/") + "/cpd/system",
+                        "name": "cpd-tracker"}}
+
+
 #: Every builder by its stable key.
 BUILDERS: dict[str, type[StatementBuilder]] = {
-    builder.key: builder for builder in (ActivityLoggedBuilder, ExemptionGrantedBuilder,
-                                         ExtensionGrantedBuilder, AbsenceApprovedBuilder)
+    builder.key: builder for builder in (
+        ActivityLoggedBuilder, ExemptionGrantedBuilder, ExtensionGrantedBuilder,
+        AbsenceApprovedBuilder, VoidedBuilder, EvidenceAttachedBuilder, VerifiedBuilder,
+        RejectedBuilder, AccreditationRecordedBuilder, RenewalSubmittedBuilder,
+        AccreditationStatusBuilder)
 }

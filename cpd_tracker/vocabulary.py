@@ -48,3 +48,43 @@ EXT_DUE_DATE = f"{BASE}/extensions/due-date"
 #: Context extensions: the first and last days of an approved absence (``YYYY-MM-DD``).
 EXT_ABSENCE_START = f"{BASE}/extensions/absence-start"
 EXT_ABSENCE_END = f"{BASE}/extensions/absence-end"
+
+#: Context extension: what happened, the first question of a structured reflective account.
+EXT_WHAT_HAPPENED = f"{BASE}/extensions/what-happened"
+#: Context extension: codes of the role profile's key accountabilities a reflection links to.
+EXT_ACCOUNTABILITIES = f"{BASE}/extensions/accountabilities"
+
+#: An officer attached evidence (a file, in the statement's attachments) to a CPD activity.
+VERB_ATTACHED_EVIDENCE = f"{BASE}/verbs/attached-evidence"
+VERB_ATTACHED_EVIDENCE_DISPLAY = {"en-GB": "attached evidence to"}
+#: The usage type of an evidence attachment (a certificate, a course register, a document).
+ATTACHMENT_EVIDENCE = f"{BASE}/attachment-usage/evidence"
+
+#: A lead verified what a statement submitted (object: a StatementRef to the evidence or renewal).
+VERB_VERIFIED = f"{BASE}/verbs/verified"
+VERB_VERIFIED_DISPLAY = {"en-GB": "verified"}
+#: A lead rejected what a statement submitted, with the reason in the result's response.
+VERB_REJECTED = f"{BASE}/verbs/rejected"
+VERB_REJECTED_DISPLAY = {"en-GB": "rejected"}
+
+#: The object of accreditation statements: a person's accreditation in a scheme.
+ACTIVITY_TYPE_ACCREDITATION = f"{BASE}/activity-types/accreditation"
+#: An officer recorded their accreditation in a scheme (status, date, endorsements).
+VERB_RECORDED_ACCREDITATION = f"{BASE}/verbs/recorded-accreditation"
+VERB_RECORDED_ACCREDITATION_DISPLAY = {"en-GB": "recorded accreditation in"}
+#: An officer submitted a renewal of an accreditation, with evidence of continued competence.
+VERB_SUBMITTED_RENEWAL = f"{BASE}/verbs/submitted-renewal"
+VERB_SUBMITTED_RENEWAL_DISPLAY = {"en-GB": "submitted a renewal of"}
+#: A lead (or the lapse job) changed a person's accreditation status (object: the person).
+VERB_CHANGED_ACCREDITATION = f"{BASE}/verbs/changed-accreditation-status"
+VERB_CHANGED_ACCREDITATION_DISPLAY = {"en-GB": "changed the accreditation status of"}
+#: Context extension: the accreditation scheme (the framework code, e.g. ``ipp-example``).
+EXT_SCHEME = f"{BASE}/extensions/scheme"
+#: Context extension: an accreditation status (``accredited``, ``suspended``...).
+EXT_ACCREDITATION_STATUS = f"{BASE}/extensions/accreditation-status"
+#: Context extension: the day a person was (re)accredited (``YYYY-MM-DD``).
+EXT_ACCREDITED_ON = f"{BASE}/extensions/accredited-on"
+#: Context extension: the day an accreditation expires (``YYYY-MM-DD``).
+EXT_EXPIRES_ON = f"{BASE}/extensions/expires-on"
+#: Context extension: codes of the scheme's endorsements the person holds (list of strings).
+EXT_ENDORSEMENTS = f"{BASE}/extensions/endorsements"

@@ -60,9 +60,11 @@ def migrated_url(database_url: str) -> str:
 
 
 @pytest.fixture
-def app(migrated_url: str) -> Iterator[Flask]:
-    """The demo force LMS (a real host app) on the test database, emptied after each test."""
-    app = create_app(migrated_url, config={"TESTING": True})
+def app(migrated_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The demo force LMS (a real host app) on the test database, emptied after each test;
+    evidence files go to a folder of the test's own."""
+    app = create_app(migrated_url, config={"TESTING": True,
+                                           "CPD_EVIDENCE_FOLDER": str(tmp_path / "evidence")})
     with app.app_context():
         db.create_all()
     yield app

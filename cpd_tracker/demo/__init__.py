@@ -38,6 +38,9 @@ def create_app(database: str | None = None, config: dict[str, Any] | None = None
         CPD_LMS_HOME_PAGE="https://learning.demo-force.police.uk/",
         CPD_BASE_TEMPLATE="demo/layout.html",
         CPD_URL_PREFIX="/cpd",
+        # Evidence files beside the database file, not inside the installed package.
+        CPD_EVIDENCE_FOLDER=os.environ.get("CPD_DEMO_EVIDENCE_FOLDER",
+                                           str(Path("cpd-demo-evidence").resolve())),
     )
     app.config.update(config or {})
     db.init_app(app)
