@@ -11,9 +11,11 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from cpd_tracker import (
+    accreditation,
     allowances,
     assessment,
     crediting,
+    evidence,
     frameworks,
     migration,
     projection,
@@ -74,12 +76,15 @@ def db_current() -> None:
 
 @cpd.command("rebuild")
 def rebuild() -> None:
-    """Rebuild the CPD read models (activities, allowances) from the stored xAPI statements."""
+    """Rebuild the CPD read models (activities, allowances, evidence, accreditations) from the
+    stored xAPI statements."""
     state = _state()
     try:
         count = projection.rebuild(state.session, state.settings)
         credited = crediting.rebuild(state.session, state.settings)
         granted = allowances.rebuild(state.session, state.settings)
+        attached = evidence.rebuild(state.session, state.settings)
+        accredited = accreditation.rebuild(state.session, state.settings)
         state.session.commit()
     except Exception:
         state.session.rollback()
@@ -87,6 +92,10 @@ def rebuild() -> None:
     click.echo(f"Rebuilt {count} logged CPD activities, {credited} credited from LMS "
                f"statements, and {granted} exemptions, extensions and absences from their "
                "statements.")
+    click.echo(f"Rebuilt evidence and its verification from {attached} evidence and decision "
+               "statements.")
+    click.echo(f"Rebuilt accreditations and renewals from {accredited} accreditation "
+               "statements (records, renewals, leads' decisions and lapses).")
 
 
 @cpd.group("frameworks")
@@ -318,13 +327,65 @@ def forward(backfill: bool, limit: int | None) -> None:
 
 @cpd.command("scheduler")
 def scheduler() -> None:
-    """Run the scheduled jobs (forwarding; later reminders) until stopped: one such process."""
+    """Run the scheduled jobs (accreditation lapses; forwarding when CPD_XAPI_FORWARD is set)
+    until stopped: run one such process."""
     app = current_app._get_current_object()
     runner = jobs.create_scheduler(app)
-    listed = jobs.jobs(app)
-    if not listed:
-        click.echo("No scheduled jobs are configured (CPD_XAPI_FORWARD is off).")
-        return
-    for job in listed:
-        click.echo(f"{job.id}: {job.description}, every {job.every_seconds} s")
+    for job in jobs.jobs(app):
+        click.echo(f"{job.id}: {job.description}, {job.schedule}")
     runner.start()
+
+
+@cpd.group("accreditation")
+def accreditation_group() -> None:
+    """Accreditations (IPP...): who holds what, and recording lapses."""
+
+
+@accreditation_group.command("lapse")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+              help="Judge as things stand on this date (YYYY-MM-DD). Default: today.")
+@click.option("--dry-run", is_flag=True, help="Show who would lapse and why; record nothing.")
+def accreditation_lapse(as_of: Any, dry_run: bool) -> None:
+    """Record a lapse for every accreditation past its expiry (and grace), or with a missed CPD
+    cycle where the scheme says so, that is not yet recorded as lapsed. What the daily job does;
+    running it twice lapses nobody twice."""
+    state = _state()
+    day = as_of.date() if as_of else state.today()
+    if dry_run:
+        found = accreditation.due_to_lapse(state.session, state.settings, as_of=day)
+    else:
+        found = accreditation.lapse_due(state.session, state.settings, as_of=day)
+    verb = "Would lapse" if dry_run else "Lapsed"
+    for standing in found:
+        click.echo(f"{verb}: {standing.name} ({standing.reference}), {standing.scheme_name}: "
+                   f"{accreditation.lapse_reason(standing.judgement)}")
+    if not found:
+        click.echo(f"No accreditation is due to lapse on {day:%-d %b %Y}.")
+    elif dry_run:
+        click.echo(f"{len(found)} would lapse on {day:%-d %b %Y}; nothing was recorded "
+                   "(dry run).")
+    else:
+        click.echo(f"{len(found)} lapsed on {day:%-d %b %Y}.")
+
+
+@accreditation_group.command("list")
+@click.option("--scheme", help="Only this scheme (the framework's code, e.g. ipp-example).")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+              help="Judge as things stand on this date (YYYY-MM-DD). Default: today.")
+def accreditation_list(scheme: str | None, as_of: Any) -> None:
+    """List every recorded accreditation: person, scheme, status, expiry and why, one a line
+    (tab-separated)."""
+    state = _state()
+    if scheme is not None and frameworks.accreditation_rules(state.session, scheme) is None:
+        known = ", ".join(rules.scheme for rules in frameworks.schemes_for(state.session))
+        raise click.ClickException(f"--scheme {scheme!r} is not an accreditation scheme; the "
+                                   f"schemes are: {known or 'none'}.")
+    day = as_of.date() if as_of else state.today()
+    found = accreditation.standings(state.session, state.settings, as_of=day, scheme=scheme)
+    if not found:
+        click.echo("No accreditations are recorded" + (f" in {scheme}." if scheme else "."))
+    for standing in found:
+        judged = standing.judgement
+        expires = f"expires {judged.expires_on:%-d %b %Y}" if judged.expires_on else "-"
+        click.echo("\t".join((standing.reference, standing.name, standing.scheme,
+                               judged.status.value, expires, judged.reason)))

@@ -12,20 +12,24 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from cpd_tracker.activities import REFLECTION_MAX, TITLE_MAX, ActivityEntry
+from cpd_tracker.evidence import COMMENT_MAX, DESCRIPTION_MAX
 
 
 class ActivityForm(FlaskForm):
@@ -63,6 +67,11 @@ class ActivityForm(FlaskForm):
     participatory = BooleanField("Done with other people (participatory learning)")
     item = SelectField("Completes a required item (optional)", validate_choice=False,
                        description="A mandatory course or refresher your role asks for.")
+    what_happened = TextAreaField(
+        "What happened? (optional)",
+        description="The situation or learning, briefly. Plain text.",
+        render_kw={"rows": 3, "maxlength": REFLECTION_MAX},
+    )
     reflection = TextAreaField(
         "What did you learn?",
         description="Your reflection on the activity. Plain text.",
@@ -73,13 +82,17 @@ class ActivityForm(FlaskForm):
         description="The difference it made, or will make, to your work. Plain text.",
         render_kw={"rows": 3, "maxlength": REFLECTION_MAX},
     )
+    accountabilities = SelectMultipleField(
+        "Which of your role's key accountabilities does it relate to? (optional)",
+        validate_choice=False, option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))
     link = URLField("Link (optional)", description="A course page or article, if there is one.",
                     render_kw={"placeholder": "https://"})
 
     def __init__(self, *args: Any, categories: tuple[tuple[str, str], ...], today: date,
                  kinds: list[tuple[str, str]] = (), items: list[tuple[str, str]] = (),
-                 **kwargs: Any) -> None:
+                 accountabilities: list[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.accountabilities.choices = [SelectChoice(c, n) for c, n in accountabilities]
         self.category.choices = [SelectChoice(code, label) for code, label in categories]
         self.kind.choices = [SelectChoice("", "—"), *(SelectChoice(c, n) for c, n in kinds)]
         self.item.choices = [SelectChoice("", "—"), *(SelectChoice(c, n) for c, n in items)]
@@ -104,6 +117,8 @@ class ActivityForm(FlaskForm):
             participatory=bool(self.participatory.data),
             item=self.item.data or None,
             impact=self.impact.data or None,
+            what_happened=self.what_happened.data or None,
+            accountabilities=tuple(self.accountabilities.data or ()),
         )
 
     def show_errors(self, errors: dict[str, str]) -> None:
@@ -113,5 +128,44 @@ class ActivityForm(FlaskForm):
                 self.duration_errors.append(message)
             elif name in self._fields:
                 self._fields[name].errors = [*self._fields[name].errors, message]
+            else:
+                self.form_errors.append(message)
+
+
+class EvidenceForm(FlaskForm):
+    """Attach a file as evidence of an activity."""
+
+    submission_id = HiddenField()
+    file = FileField("File", description="A certificate, a photo of a course register or a "
+                                         "document: PDF, JPEG, PNG, Word or OpenDocument.")
+    description = TextAreaField("What does it show? (optional)",
+                                render_kw={"rows": 2, "maxlength": DESCRIPTION_MAX})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_submitted():
+            self.submission_id.data = str(uuid.uuid4())
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for name, message in errors.items():
+            target = self._fields.get(name)
+            if target is not None:
+                target.errors = [*target.errors, message]
+            else:
+                self.form_errors.append(message)
+
+
+class DecisionForm(FlaskForm):
+    """A lead's decision: approve, or reject with a comment the officer will read."""
+
+    comment = TextAreaField("Comment for the officer", description="Needed to reject.",
+                            render_kw={"rows": 3, "maxlength": COMMENT_MAX})
+    decision = HiddenField()
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for name, message in errors.items():
+            target = self._fields.get(name)
+            if target is not None:
+                target.errors = [*target.errors, message]
             else:
                 self.form_errors.append(message)

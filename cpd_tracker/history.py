@@ -97,7 +97,11 @@ def record_history(session: Session, settings: Settings, learner: Learner, *, pa
     key = actor_key(learner_agent(settings, identity(learner)))
     mentioned = (sa.select(StatementAgent.statement_sequence)
                  .where(StatementAgent.agent_key == key, StatementAgent.direct.is_(True)))
-    where = StatementRecord.sequence.in_(mentioned)
+    # And what others recorded about those statements (a lead's verification of evidence).
+    theirs = sa.select(StatementRecord.id).where(StatementRecord.sequence.in_(mentioned))
+    where = sa.or_(StatementRecord.sequence.in_(mentioned),
+                   sa.and_(StatementRecord.object_type == "StatementRef",
+                           StatementRecord.object_key.in_(theirs)))
     total = session.scalar(sa.select(sa.func.count()).select_from(StatementRecord)
                            .where(where)) or 0
     rows = session.execute(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cpd_tracker.accreditation import AccreditationProjection
 from cpd_tracker.allowances import AllowanceProjection
 from cpd_tracker.config import Settings
 from cpd_tracker.crediting import CreditingProjection, matching_rule
@@ -22,7 +23,8 @@ from xapi.forwarding import OutboxListener, Select, forward_everything
 def listeners(settings: Settings) -> list[StatementListener]:
     """The listeners for a statement store working for this app."""
     found: list[StatementListener] = [ActivityProjection(settings), AllowanceProjection(settings),
-                                      CreditingProjection(settings), EvidenceProjection(settings)]
+                                      CreditingProjection(settings), EvidenceProjection(settings),
+                                      AccreditationProjection(settings)]
     if settings.xapi_forward is not None:
         found.append(OutboxListener([settings.xapi_forward.target],
                                     select=forwarded(settings)))

@@ -3,8 +3,8 @@
 Production runs one dedicated process, ``flask cpd scheduler`` (a blocking scheduler): APScheduler
 3 cannot share a job store between processes, so a scheduler in every web worker would run
 every job in every worker. The demo starts a background scheduler in its own process instead.
-Jobs are idempotent anyway (the forwarding outbox leases its rows), so a second scheduler by
-mistake costs work, not duplicates.
+Jobs are idempotent anyway (the forwarding outbox leases its rows; the lapse job lapses only
+those not yet recorded as lapsed), so a second scheduler by mistake costs work, not duplicates.
 """
 
 from __future__ import annotations
@@ -12,26 +12,46 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import time
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from xapi import forwarding
 
+if TYPE_CHECKING:
+    from cpd_tracker.accreditation import AccreditationStanding
+
 log = logging.getLogger(__name__)
+
+#: When the daily lapse job runs, in the force's time zone: early, before anyone signs in.
+LAPSE_AT = time(2, 30)
 
 
 @dataclass(frozen=True)
 class Job:
-    """A job with a stable id (so a restart replaces it instead of adding a second)."""
+    """A job with a stable id (so a restart replaces it instead of adding a second).
+
+    It runs every ``every_seconds``, or, with ``daily_at``, once a day at that time.
+    """
 
     id: str
     description: str
     run: Callable[[], object]
     every_seconds: int
+    daily_at: time | None = None
+
+    @property
+    def schedule(self) -> str:
+        """``"every 30 s"`` or ``"daily at 02:30"``."""
+        if self.daily_at is not None:
+            return f"daily at {self.daily_at:%H:%M}"
+        return f"every {self.every_seconds} s"
 
 
 def jobs(app: Flask) -> list[Job]:
@@ -45,6 +65,9 @@ def jobs(app: Flask) -> list[Job]:
                          description=f"forward statements to {settings.xapi_forward.target.name}",
                          run=lambda: forward(app),
                          every_seconds=settings.xapi_forward.every_seconds))
+    found.append(Job(id="cpd-tracker.accreditation-lapse",
+                     description="record the accreditations that have lapsed",
+                     run=lambda: lapse(app), every_seconds=24 * 60 * 60, daily_at=LAPSE_AT))
     return found
 
 
@@ -64,6 +87,21 @@ def forward(app: Flask) -> forwarding.DeliveryReport | None:
         return report
 
 
+def lapse(app: Flask) -> list[AccreditationStanding]:
+    """Record today's lapses (one run; a second run the same day finds nobody new)."""
+    from cpd_tracker import accreditation
+    from cpd_tracker.extension import get_state
+
+    with app.app_context():
+        state = get_state(app)
+        try:
+            lapsed = accreditation.lapse_due(state.session, state.settings, as_of=state.today())
+        finally:
+            state.db.session.remove()
+        log.info("accreditations lapsed: %d", len(lapsed))
+        return lapsed
+
+
 def create_scheduler(app: Flask, *, background: bool = False) -> BaseScheduler:
     """A scheduler with this app's jobs: blocking for ``flask cpd scheduler``, or background."""
     from cpd_tracker.extension import get_state
@@ -73,6 +111,9 @@ def create_scheduler(app: Flask, *, background: bool = False) -> BaseScheduler:
                      job_defaults={"coalesce": True, "max_instances": 1,
                                    "misfire_grace_time": 300})
     for job in jobs(app):
-        scheduler.add_job(job.run, IntervalTrigger(seconds=job.every_seconds), id=job.id,
-                          name=job.description, replace_existing=True)
+        trigger = (CronTrigger(hour=job.daily_at.hour, minute=job.daily_at.minute,
+                               timezone=get_state(app).settings.timezone)
+                   if job.daily_at is not None else IntervalTrigger(seconds=job.every_seconds))
+        scheduler.add_job(job.run, trigger, id=job.id, name=job.description,
+                          replace_existing=True)
     return scheduler

@@ -474,15 +474,15 @@ def test_forward_command_without_backfill_leaves_earlier_statements_alone(
 # --- the scheduler ------------------------------------------------------------------------------
 
 
-def test_no_jobs_without_forwarding(host: Callable[..., Flask]) -> None:
-    assert scheduler.jobs(host()) == []
+def test_without_forwarding_only_the_lapse_check_is_scheduled(
+        host: Callable[..., Flask]) -> None:
+    assert [job.id for job in scheduler.jobs(host())] == ["cpd-tracker.accreditation-lapse"]
 
 
 def test_forwarding_is_a_job_with_a_stable_id_at_the_configured_interval(
         host: Callable[..., Flask], remote: EnterpriseLRS) -> None:
     app = host(CPD_XAPI_FORWARD=forwarding_to(remote, every_seconds=30))
-    [job] = scheduler.jobs(app)
-    assert job.id == "cpd-tracker.xapi-forward"
+    [job] = [job for job in scheduler.jobs(app) if job.id == "cpd-tracker.xapi-forward"]
     assert job.every_seconds == 30
 
 
@@ -498,7 +498,8 @@ def test_the_background_scheduler_runs_forwarding_once_at_a_time(
         assert job.trigger.interval == timedelta(seconds=30)
         assert job.coalesce is True
         assert job.max_instances == 1
-        assert [one.id for one in runner.get_jobs()] == ["cpd-tracker.xapi-forward"]
+        assert [one.id for one in runner.get_jobs()] == ["cpd-tracker.xapi-forward",
+                                                         "cpd-tracker.accreditation-lapse"]
     finally:
         runner.shutdown(wait=False)
 
@@ -519,7 +520,7 @@ def test_the_scheduled_job_runs_the_delivery(host: Callable[..., Flask],
                                              remote: EnterpriseLRS) -> None:
     app = host(CPD_XAPI_FORWARD=forwarding_to(remote))
     activity = logged(app, officer(app))
-    [job] = scheduler.jobs(app)
+    [job] = [job for job in scheduler.jobs(app) if job.id == "cpd-tracker.xapi-forward"]
     job.run()
     assert remote.statement_ids() == [activity.statement_id]
 
@@ -528,7 +529,14 @@ def test_the_forward_job_does_nothing_without_forwarding(host: Callable[..., Fla
     assert scheduler.forward(host()) is None
 
 
-def test_scheduler_command_with_no_jobs_says_so_and_stops(host: Callable[..., Flask]) -> None:
+def test_scheduler_command_lists_its_jobs_before_it_runs(
+        host: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch) -> None:
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    started: list[bool] = []
+    monkeypatch.setattr(BlockingScheduler, "start", lambda self, *a, **k: started.append(True))
     result = host().test_cli_runner().invoke(args=["cpd", "scheduler"])
     assert result.exit_code == 0, result.output
-    assert "No scheduled jobs are configured (CPD_XAPI_FORWARD is off)." in result.output
+    assert ("cpd-tracker.accreditation-lapse: record the accreditations that have lapsed, "
+            "daily at 02:30") in result.output
+    assert started == [True]

@@ -19,6 +19,7 @@ from werkzeug import Response
 
 from cpd_tracker import CPDTracker
 from cpd_tracker.demo.models import DemoUser, db
+from cpd_tracker.permissions import Access, LeadScope
 
 DEFAULT_DATABASE = "cpd-demo.sqlite"
 
@@ -51,10 +52,19 @@ def create_app(database: str | None = None, config: dict[str, Any] | None = None
     login_manager.user_loader(
         lambda username: db.session.scalar(db.select(DemoUser).filter_by(username=username))
     )
-    CPDTracker(app, db=db)
+    CPDTracker(app, db=db, access=demo_access)
     _routes(app)
     app.cli.add_command(demo_cli)
     return app
+
+
+#: Who leads whom in the demo force (a real LMS would read this from its own roles).
+LEAD_SCOPES = {"mevans": (LeadScope("force"),)}
+
+
+def demo_access(user: DemoUser) -> Access:
+    """The demo's ``access`` hook: DI Mark Evans is the force's IPP accreditation lead."""
+    return Access(reference=user.get_id(), lead_scopes=LEAD_SCOPES.get(user.get_id(), ()))
 
 
 def _routes(app: Flask) -> None:

@@ -205,6 +205,7 @@ def seed(app: Flask) -> None:
                   authority=client_authority(state.settings, LMS_CLIENT))
     db.session.commit()
     lead = Lead(reference=LEAD, name=learners[LEAD].name)
+    _seed_evidence(app, learners, lead)
     for person, _user in users:
         learner = learners[person.username]
         if person.exempt:
@@ -219,3 +220,64 @@ def seed(app: Flask) -> None:
 
 def _on(today: date, days_ago: int, joined: date) -> date:
     return max(today - timedelta(days=days_ago), joined)
+
+
+#: Certificates in the seed: (person, title of the activity, decision: None waits for the lead).
+CERTIFICATES = [
+    ("pshah", "Data protection and MoPI refresher (College Learn)", None),
+    ("pshah", "IPP CPD workshop: open-source intelligence", "approve"),
+    ("tbarker", "i2 Analyst's Notebook: advanced charting", None),
+    ("dokafor", "Statistics for analysts (Open University short course)", "approve"),
+    ("glewis", "Covert policing legislation e-learning", "reject"),
+]
+
+
+def _seed_evidence(app: Flask, learners: dict, lead: Lead) -> None:
+    """Certificates attached to some activities: some waiting for the lead, one verified, one
+    rejected, so the verification queue and the officers' pages show each state."""
+    import io
+
+    import sqlalchemy as sa
+
+    from cpd_tracker.evidence import attach_evidence, decide_evidence
+    from cpd_tracker.models import Activity
+
+    state = get_state(app)
+    for username, title, decision in CERTIFICATES:
+        learner = learners[username]
+        activity = db.session.scalar(sa.select(Activity).where(
+            Activity.learner_id == learner.id, Activity.title == title))
+        if activity is None:
+            continue
+        item = attach_evidence(
+            db.session, state.settings, state.storage, learner, activity,
+            io.BytesIO(_certificate(learner.name, title)), "certificate.pdf",
+            description="Certificate of completion", submission_id=f"demo-seed-{username}-{title}")
+        if decision:
+            decide_evidence(db.session, state.settings, lead, item, approve=decision == "approve",
+                            comment=None if decision == "approve" else
+                            "This certificate is for a different course; attach the covert "
+                            "policing one.")
+
+
+def _certificate(name: str, course: str) -> bytes:
+    """A one-page certificate of completion, made with reportlab for the demo."""
+    import io
+
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=landscape(A4))
+    width, height = landscape(A4)
+    page.setTitle(f"Certificate: {course}")
+    page.setFont("Helvetica-Bold", 28)
+    page.drawCentredString(width / 2, height - 150, "Certificate of completion")
+    page.setFont("Helvetica", 18)
+    page.drawCentredString(width / 2, height - 220, name)
+    page.drawCentredString(width / 2, height - 260, course)
+    page.setFont("Helvetica-Oblique", 11)
+    page.drawCentredString(width / 2, 80, "Demo Force Learning: a made-up certificate for the demo")
+    page.showPage()
+    page.save()
+    return out.getvalue()

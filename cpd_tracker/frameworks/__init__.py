@@ -20,8 +20,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from cpd_tracker.accreditation_status import AccreditationRules, Endorsement
 from cpd_tracker.cycles import Cycle, cycle_for
 from cpd_tracker.frameworks.schema import (
+    AccreditationSpec,
     CountRuleSpec,
     FixedCycleSpec,
     FrameworkError,
@@ -38,8 +40,9 @@ from cpd_tracker.models import Framework, FrameworkVersion, Role
 from cpd_tracker.requirements import ActivityFilter, CyclePolicy, RequirementSet, Rule
 
 __all__ = [
-    "FrameworkError", "FrameworkInvalid", "LoadReport", "RoleRequirements", "catalogue",
-    "load", "load_file", "parse", "requirement_sets", "shipped", "versions_of",
+    "AccreditationRules", "FrameworkError", "FrameworkInvalid", "LoadReport",
+    "RoleRequirements", "accountabilities_for", "accreditation_rules", "catalogue", "load",
+    "load_file", "parse", "requirement_sets", "schemes_for", "shipped", "versions_of",
     "vocabulary_for",
 ]
 
@@ -95,6 +98,7 @@ def load(session: Session, spec: FrameworkSpec, *, today: date) -> LoadReport:
         framework = Framework(code=spec.framework)
         session.add(framework)
     framework.title = spec.title
+    before = (framework.vocabulary or {}).get("accreditation") if framework.id else None
     framework.vocabulary = _vocabulary(spec)
     errors: list[FrameworkError] = []
     existing = {version.version: version for version in framework.versions}
@@ -135,6 +139,7 @@ def load(session: Session, spec: FrameworkSpec, *, today: date) -> LoadReport:
                 f"version {stored.version!r} (in force since {stored.effective_from:%-d %b %Y})"
                 " is loaded but missing from the file; keep it in the file, so the cycles "
                 "that started under it keep their rules")))
+    report.changes += _accreditation_change(before, framework.vocabulary.get("accreditation"))
     errors += _claim_roles(session, framework, spec)
     if errors:
         raise FrameworkInvalid(spec.framework, errors)
@@ -184,17 +189,56 @@ def _claim_roles(session: Session, framework: Framework,
     return errors
 
 
-def _vocabulary(spec: FrameworkSpec) -> dict[str, Any]:
+def _shared(spec: FrameworkSpec) -> dict[str, Any]:
+    """The words rules use (kinds, items): copied into every stored version."""
     return {
         "kinds": [kind.model_dump(mode="json") for kind in spec.kinds],
         "items": [item.model_dump(mode="json") for item in spec.items],
     }
 
 
+def _vocabulary(spec: FrameworkSpec) -> dict[str, Any]:
+    """The framework's current vocabulary: the shared words, and (when the file has them) its
+    accreditation rules and each role's key accountabilities, as of its latest version.
+
+    These two live here rather than in the versions: they judge no CPD cycle, and keeping them
+    out of a version's definition means adding them to a file leaves versions in force intact.
+    """
+    found = _shared(spec)
+    if spec.accreditation is not None:
+        found["accreditation"] = spec.accreditation.model_dump(mode="json")
+    accountabilities: dict[str, list[dict[str, str]]] = {}
+    for version in sorted(spec.versions, key=lambda v: v.effective_from):
+        for role in version.roles:
+            if role.accountabilities:
+                accountabilities[role.code] = [entry.model_dump(mode="json")
+                                               for entry in role.accountabilities]
+    if accountabilities:
+        found["accountabilities"] = accountabilities
+    return found
+
+
 def _definition(spec: FrameworkSpec, version: VersionSpec) -> dict[str, Any]:
     """A version as stored: self-contained, so later edits to the file's vocabulary do not
-    change what a stored version means."""
-    return {**_vocabulary(spec), **version.model_dump(mode="json")}
+    change what a stored version means. Accountabilities are descriptive, not rules: they stay
+    out, so the checksum of a version in force does not change when they are added."""
+    dumped = version.model_dump(mode="json", exclude={"roles": {"__all__": {"accountabilities"}}})
+    return {**_shared(spec), **dumped}
+
+
+def _accreditation_change(before: dict[str, Any] | None,
+                          after: dict[str, Any] | None) -> list[str]:
+    """The report's line about the accreditation block, if the file has (or had) one."""
+    if before is None and after is None:
+        return []
+    name = (after or before or {}).get("name", "?")
+    if before is None:
+        return [f"accreditation {name}: added"]
+    if after is None:
+        return [f"accreditation {name}: removed"]
+    if before == after:
+        return [f"accreditation {name}: unchanged"]
+    return [f"accreditation {name}: changed (expiry dates already recorded stay as they are)"]
 
 
 def _checksum(definition: dict[str, Any]) -> str:
@@ -412,3 +456,55 @@ def _cached_sets(framework: str, version: FrameworkVersion,
         _CACHE[key] = requirement_sets(version.definition, framework=framework,
                                        categories=categories)
     return _CACHE[key]
+
+
+# --- Accreditation and accountabilities ---------------------------------------------------------
+
+
+def accreditation_rules(session: Session, scheme: str) -> AccreditationRules | None:
+    """The accreditation rules of framework ``scheme``, or ``None`` if it declares none."""
+    vocabulary = session.scalar(sa.select(Framework.vocabulary).where(Framework.code == scheme))
+    return _accreditation(scheme, vocabulary)
+
+
+def schemes_for(session: Session, role_codes: Iterable[str] | None = None
+                ) -> list[AccreditationRules]:
+    """The accreditation schemes that apply to any of ``role_codes`` (every scheme if
+    ``None``), by name. One query: a force has a handful of frameworks."""
+    wanted = None if role_codes is None else set(role_codes)
+    found = []
+    for code, vocabulary in session.execute(sa.select(Framework.code, Framework.vocabulary)):
+        rules = _accreditation(code, vocabulary)
+        if rules is not None and (wanted is None or wanted & set(rules.roles)):
+            found.append(rules)
+    return sorted(found, key=lambda rules: (rules.name, rules.scheme))
+
+
+def accountabilities_for(session: Session, role_codes: Iterable[str]) -> list[tuple[str, str]]:
+    """The key accountabilities of these roles' profiles, as ``(code, name)``: what an officer
+    may link a reflection to. In the order the roles are given, then the file's; a code two
+    roles share appears once."""
+    codes = list(role_codes)
+    query = (sa.select(Role.code, Framework.vocabulary)
+             .join(Framework, Framework.id == Role.framework_id).where(Role.code.in_(codes)))
+    by_role = {code: (vocabulary or {}).get("accountabilities", {}).get(code, [])
+               for code, vocabulary in session.execute(query)}
+    found: dict[str, str] = {}
+    for code in codes:
+        for entry in by_role.get(code, []):
+            found.setdefault(entry["code"], entry["name"])
+    return list(found.items())
+
+
+def _accreditation(scheme: str, vocabulary: dict[str, Any] | None) -> AccreditationRules | None:
+    stored = (vocabulary or {}).get("accreditation")
+    if stored is None:
+        return None
+    spec = AccreditationSpec.model_validate(stored)
+    return AccreditationRules(
+        scheme=scheme, name=spec.name, roles=tuple(spec.roles), valid_years=spec.valid_years,
+        renewal_window_days=spec.renewal_window_days, grace_days=spec.grace_days,
+        lapse_on_missed_cycle=spec.lapse_on_missed_cycle,
+        competence_statement=spec.renewal_needs.competence_statement,
+        evidence_files=spec.renewal_needs.evidence_files,
+        endorsements=tuple(Endorsement(e.code, e.name) for e in spec.endorsements))

@@ -143,6 +143,13 @@ class ItemRuleSpec(_Strict):
 RuleSpec = Annotated[HoursRuleSpec | CountRuleSpec | ItemRuleSpec, Field(discriminator="type")]
 
 
+class AccountabilitySpec(_Strict):
+    """One of a role profile's key accountabilities, which officers link reflections to."""
+
+    code: Code
+    name: str = Field(min_length=1, max_length=255)
+
+
 class RoleSpec(_Strict):
     code: Code
     name: str = Field(min_length=1, max_length=255)
@@ -151,6 +158,8 @@ class RoleSpec(_Strict):
     at_risk_days: int = Field(DEFAULT_AT_RISK_DAYS, ge=0, le=3650, strict=True)
     reminders: list[int] = list(DEFAULT_REMINDER_DAYS)
     rules: list[RuleSpec] = Field(min_length=1)
+    #: Descriptive, not a rule: kept out of a version's stored definition (see ``frameworks``).
+    accountabilities: list[AccountabilitySpec] = []
 
 
 class VersionSpec(_Strict):
@@ -169,12 +178,40 @@ class VersionSpec(_Strict):
         return value
 
 
+class EndorsementSpec(_Strict):
+    """A specialism an accreditation can carry (``covert-sources``: "Covert sources")."""
+
+    code: Code
+    name: str = Field(min_length=1, max_length=255)
+
+
+class RenewalNeedsSpec(_Strict):
+    """What a renewal submission must include, besides the CPD cycles the lead sees."""
+
+    competence_statement: bool = True
+    evidence_files: int = Field(1, ge=0, le=20, strict=True)
+
+
+class AccreditationSpec(_Strict):
+    """The scheme a framework's roles are accredited in, and how the accreditation is kept."""
+
+    name: str = Field(min_length=1, max_length=255)
+    roles: Codes = Field(min_length=1)
+    valid_years: int = Field(ge=1, le=10, strict=True)
+    renewal_window_days: int = Field(90, ge=0, le=3650, strict=True)
+    grace_days: int = Field(0, ge=0, le=365, strict=True)
+    lapse_on_missed_cycle: bool = False
+    renewal_needs: RenewalNeedsSpec = RenewalNeedsSpec()
+    endorsements: list[EndorsementSpec] = []
+
+
 class FrameworkSpec(_Strict):
     framework: Code
     title: str = Field(min_length=1, max_length=255)
     description: str = ""
     kinds: list[KindSpec] = []
     items: list[ItemSpec] = []
+    accreditation: AccreditationSpec | None = None
     versions: list[VersionSpec] = Field(min_length=1)
 
 
@@ -434,6 +471,36 @@ def _cross_checks(spec: FrameworkSpec,
             yield from _repeats((*at, "rules"), codes, "code")
             for n, rule in enumerate(role.rules):
                 yield from _rule_references((*at, "rules", n), rule, categories, kinds, items)
+            yield from _repeats((*at, "accountabilities"),
+                                [entry.code for entry in role.accountabilities], "code")
+    if spec.accreditation is not None:
+        yield from _accreditation_checks(spec.accreditation, {
+            role.code for version in spec.versions for role in version.roles})
+
+
+def _accreditation_checks(accreditation: AccreditationSpec,
+                          role_codes: set[str]) -> Iterator[tuple[Path, str]]:
+    """The accreditation block names roles of this file and a renewal window that fits."""
+    at: Path = ("accreditation",)
+    for index, code in enumerate(accreditation.roles):
+        if code not in role_codes:
+            yield ((*at, "roles", index), _unknown_role(code, role_codes))
+        elif code in accreditation.roles[:index]:
+            yield ((*at, "roles", index), f"{code!r} is given more than once; name each role "
+                                           "once")
+    yield from _repeats((*at, "endorsements"),
+                        [entry.code for entry in accreditation.endorsements], "code")
+    lasts = accreditation.valid_years * 365
+    if accreditation.renewal_window_days >= lasts:
+        yield ((*at, "renewal_window_days"),
+               f"{accreditation.renewal_window_days}: the renewal window must be shorter than "
+               f"the accreditation itself ({accreditation.valid_years} year(s), about "
+               f"{lasts} days)")
+
+
+def _unknown_role(code: str, role_codes: Collection[str]) -> str:
+    return (f"{code!r} is not a role of this file; the roles are: "
+            + (", ".join(sorted(role_codes)) or "none"))
 
 
 def _raw_references(data: Any, categories: Collection[str]) -> Iterator[tuple[Path, str]]:
@@ -443,6 +510,7 @@ def _raw_references(data: Any, categories: Collection[str]) -> Iterator[tuple[Pa
     declared = {name: {entry.get("code") for entry in data.get(name) or []
                        if isinstance(entry, dict)} for name in ("kinds", "items")}
     versions = data.get("versions")
+    yield from _raw_accreditation_roles(data)
     for v, version in enumerate(versions if isinstance(versions, list) else []):
         roles = version.get("roles") if isinstance(version, dict) else None
         for r, role in enumerate(roles if isinstance(roles, list) else []):
@@ -466,6 +534,25 @@ def _raw_references(data: Any, categories: Collection[str]) -> Iterator[tuple[Pa
                                 and code not in known):
                             yield ((*at, field_name), f"{code!r} is not one of {what}: "
                                    + (", ".join(sorted(known)) or "none are declared"))
+
+
+def _raw_accreditation_roles(data: dict[Any, Any]) -> Iterator[tuple[Path, str]]:
+    """Roles the accreditation block names that no version declares, on a refused file."""
+    accreditation = data.get("accreditation")
+    roles = accreditation.get("roles") if isinstance(accreditation, dict) else None
+    if isinstance(roles, str):
+        roles = [roles]
+    if not isinstance(roles, list):
+        return
+    versions = data.get("versions")
+    declared = {role.get("code") for version in (versions if isinstance(versions, list) else [])
+                if isinstance(version, dict) and isinstance(version.get("roles"), list)
+                for role in version["roles"] if isinstance(role, dict)} - {None}
+    for index, code in enumerate(roles):
+        if isinstance(code, str) and _CODE.match(code) and code not in declared:
+            path: Path = ("accreditation", "roles", index) if isinstance(
+                accreditation["roles"], list) else ("accreditation", "roles")
+            yield (path, _unknown_role(code, declared))
 
 
 def _rule_references(at: Path, rule: Any, categories: Collection[str], kinds: set[str],

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import sqlalchemy as sa
 from flask import abort, current_app
 
 from cpd_tracker.extension import TrackerState, get_state
@@ -16,6 +18,15 @@ def signed_in_learner(action: str) -> tuple[TrackerState, Any, Learner]:
     Not signed in: the host's sign-in flow (Flask-Login's ``unauthorized``) or 401.
     Signed in but not allowed: 403.
     """
+    state, user = signed_in()
+    learner = state.learner_for(user)
+    if not state.can(user, action, learner):
+        abort(403)
+    return state, user, learner
+
+
+def signed_in() -> tuple[TrackerState, Any]:
+    """The tracker and the signed-in user, or the host's sign-in flow (or 401)."""
     state = get_state()
     user = state.user()
     if user is None:
@@ -23,7 +34,37 @@ def signed_in_learner(action: str) -> tuple[TrackerState, Any, Learner]:
         if login_manager is not None:
             abort(login_manager.unauthorized())
         abort(401)
-    learner = state.learner_for(user)
+    return state, user
+
+
+def may(action: str, learner: Learner | None, *, hide: bool = False) -> tuple[TrackerState, Any]:
+    """Stop the request unless the signed-in user may do ``action`` to ``learner``'s records.
+
+    ``hide`` answers 404 instead of 403, for things whose existence is itself not to be told
+    (another person's evidence file).
+    """
+    state, user = signed_in()
     if not state.can(user, action, learner):
-        abort(403)
-    return state, user, learner
+        abort(404 if hide else 403)
+    return state, user
+
+
+def learner_by_reference(reference: str) -> Learner:
+    """The learner with this host reference, or 404."""
+    state = get_state()
+    learner = state.session.scalar(sa.select(Learner).where(Learner.reference == reference))
+    if learner is None:
+        abort(404)
+    return learner
+
+
+#: The highest page number accepted: far beyond any real list, far below database limits.
+MAX_PAGE = 100_000
+
+
+def page_number(raw: str | None) -> int:
+    """A ``page`` query argument as a number, or 400 naming the problem (never a 500)."""
+    raw = "1" if raw is None else raw
+    if not re.fullmatch(r"[0-9]{1,6}", raw) or not 1 <= int(raw) <= MAX_PAGE:
+        abort(400, f"page must be a whole number from 1 to {MAX_PAGE:,}, got {raw[:20]!r}")
+    return int(raw)

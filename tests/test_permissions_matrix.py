@@ -1,0 +1,472 @@
+"""Who may do what, page by page: every route of the ``cpd_tracker`` blueprint against every kind
+of user, through the host app's real sign-in session and the host's ``access=`` hook.
+
+The record everyone is aimed at belongs to DC Priya Shah (an intelligence officer in the Force
+Intelligence Bureau, line-managed by Sgt Moore). The lead acting on their own evidence is aimed
+at their own record instead. A new route without a row here fails
+:func:`test_the_matrix_covers_every_route_of_the_blueprint`.
+
+Outcomes: ``ok`` 200 (the page, and it is the target's page); ``done`` 302 after doing it (and
+something was recorded); ``in`` 302 to the host's sign-in (and nothing recorded); ``403`` /
+``404`` refused (nothing recorded, nothing of the target's record in the body).
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from cpd_tracker import get_state
+from cpd_tracker.activities import ActivityEntry, log_activity
+from cpd_tracker.demo.models import DemoUser, db
+from cpd_tracker.evidence import attach_evidence
+from cpd_tracker.learners import assign_role
+from cpd_tracker.models import Activity, Evidence, Learner
+from cpd_tracker.permissions import Access, LeadScope
+from cpd_tracker.storage import LocalStorage
+from tests.factories import form_fields, framework, sign_in, today
+from xapi import StatementRecord
+
+FIB = "Force Intelligence Bureau"
+SOCU = "Serious Organised Crime Unit"
+PDF_HEAD = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]"
+            b"/Count 0>>endobj\n")
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00"
+       b"\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe"
+       b"\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def secret_pdf(marker: str) -> bytes:
+    """A valid PDF whose bytes carry a marker no page would ever print by chance."""
+    return PDF_HEAD + f"%{marker}\n".encode() + b"trailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+# The kinds of user, in the matrix's column order, and who each one is.
+USERS = ("anonymous", "officer", "other_officer", "line_manager", "lead_in_scope",
+         "lead_other_unit", "lead_other_role", "admin", "lead_own_evidence")
+USERNAMES = {
+    "officer": "pshah", "other_officer": "tbarker", "line_manager": "smoore",
+    "lead_in_scope": "mevans", "lead_other_unit": "kocu", "lead_other_role": "ranalyst",
+    "admin": "cpdadmin", "lead_own_evidence": "jlead",
+}
+ACCESS = {
+    "mevans": Access("mevans", lead_scopes=(LeadScope("force"),)),
+    "kocu": Access("kocu", lead_scopes=(LeadScope("unit", SOCU),)),
+    "ranalyst": Access("ranalyst", lead_scopes=(LeadScope("role", "intelligence-analyst"),)),
+    "cpdadmin": Access("cpdadmin", admin=True),
+    "jlead": Access("jlead", lead_scopes=(LeadScope("force"),)),
+}
+
+#: (endpoint, method) -> the outcome for each kind of user, in the order of ``USERS``:
+#:   anon    self    other   l.mgr   lead    unit    role    admin   own-lead
+MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
+    ("my_cpd", "GET"):
+        ("in", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"),
+    ("log_activity", "GET"):
+        ("in", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"),
+    ("log_activity", "POST"):
+        ("in", "done", "done", "done", "done", "done", "done", "done", "done"),
+    ("activity", "GET"):
+        ("in", "ok", "404", "ok", "ok", "404", "404", "ok", "ok"),
+    ("attach_evidence", "POST"):
+        ("in", "done", "404", "404", "404", "404", "404", "404", "done"),
+    ("edit_activity", "GET"):
+        ("in", "ok", "404", "404", "404", "404", "404", "404", "ok"),
+    ("edit_activity", "POST"):
+        ("in", "done", "404", "404", "404", "404", "404", "404", "done"),
+    ("withdraw_activity", "POST"):
+        ("in", "done", "404", "404", "404", "404", "404", "404", "done"),
+    ("activity_history", "GET"):
+        ("in", "ok", "404", "ok", "ok", "404", "404", "ok", "ok"),
+    ("evidence_file", "GET"):
+        ("in", "ok", "404", "ok", "ok", "404", "404", "ok", "ok"),
+    ("evidence_by_hash", "GET"):
+        ("in", "ok", "404", "ok", "ok", "404", "404", "ok", "ok"),
+    ("person", "GET"):
+        ("in", "ok", "403", "ok", "ok", "403", "403", "ok", "ok"),
+    ("person_history", "GET"):
+        ("in", "ok", "403", "ok", "ok", "403", "403", "ok", "ok"),
+    ("export_record", "GET"):
+        ("in", "ok", "403", "ok", "ok", "403", "403", "ok", "ok"),
+    ("verification_queue", "GET"):
+        ("in", "403", "403", "403", "ok", "ok", "ok", "ok", "ok"),
+    ("review_evidence", "GET"):
+        ("in", "403", "403", "403", "ok", "404", "404", "ok", "404"),
+    ("review_evidence", "POST"):
+        ("in", "403", "403", "403", "done", "404", "404", "done", "404"),
+    ("static", "GET"):
+        ("ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"),
+}
+#: On the verification queue, whose target evidence is listed (the others see a queue without
+#: it: out of their scope, or their own).
+QUEUE_LISTS_TARGET = {"lead_in_scope", "admin"}
+#: Statements each allowed POST records.
+WRITES = {"log_activity": 1, "attach_evidence": 1, "edit_activity": 2, "withdraw_activity": 1,
+          "review_evidence": 1}
+
+CELLS = [pytest.param(endpoint, method, user, MATRIX[(endpoint, method)][column],
+                      id=f"{endpoint}-{method}-{user}")
+         for (endpoint, method) in MATRIX for column, user in enumerate(USERS)]
+
+
+@dataclass(frozen=True)
+class Target:
+    """The record a user is aimed at: its owner, activity and evidence file."""
+
+    reference: str
+    title: str
+    activity_id: int
+    activity_iri: str
+    evidence_id: int
+    sha256: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class World:
+    priya: Target
+    lead_own: Target
+    analyst_evidence_id: int
+
+    def target_for(self, user: str) -> Target:
+        return self.lead_own if user == "lead_own_evidence" else self.priya
+
+
+def person(app: Flask, username: str, name: str, *, unit: str = FIB,
+           roles: tuple[str, ...] = (), line_manager: str | None = None) -> int:
+    """A host user (with a line manager, if given) and their learner record holding ``roles``."""
+    with app.app_context():
+        joined = today(app) - timedelta(days=2000)
+        user = DemoUser(username=username, name=name, email=f"{username}@force.example",
+                        job_title="Police officer", org_unit=unit, fte=Decimal(1),
+                        joined_on=joined, line_manager_reference=line_manager)
+        db.session.add(user)
+        db.session.commit()
+        learner = get_state(app).learner_for(user)
+        for code in roles:
+            assign_role(db.session, learner, code, started_on=joined)
+        db.session.commit()
+        learner_id = learner.id
+        db.session.remove()
+        return learner_id
+
+
+def activity_with_evidence(app: Flask, learner_id: int, title: str, content: bytes) -> Target:
+    """An activity logged and a file attached to it, through the services."""
+    with app.app_context():
+        state = get_state(app)
+        learner = db.session.get(Learner, learner_id)
+        activity = log_activity(db.session, state.settings, learner, ActivityEntry(
+            title=title, activity_date=today(app) - timedelta(days=3), minutes=90,
+            category="formal", reflection="Kept an audit trail."), today=today(app))
+        item = attach_evidence(db.session, state.settings, state.storage, learner, activity,
+                               io.BytesIO(content), "certificate.pdf")
+        target = Target(learner.reference, title, activity.id, activity.activity_iri, item.id,
+                        item.sha256, content)
+        db.session.remove()
+        return target
+
+
+def use_access_hook(app: Flask) -> None:
+    """Leads and the admin, as the host's ``access=`` hook would say."""
+    get_state(app).access = lambda user: ACCESS.get(user.get_id(), Access(user.get_id()))
+
+
+def build_world(app: Flask) -> World:
+    framework(app)
+    use_access_hook(app)
+    priya = person(app, "pshah", "DC Priya Shah", roles=("intelligence-officer",),
+                   line_manager="smoore")
+    person(app, "tbarker", "DC Tom Barker", roles=("intelligence-officer",),
+           line_manager="smoore")
+    person(app, "smoore", "Sgt Sarah Moore")
+    person(app, "mevans", "DI Mark Evans")
+    person(app, "kocu", "DI Kate Okafor", unit=SOCU)
+    person(app, "ranalyst", "DS Ravi Anand")
+    person(app, "cpdadmin", "CPD Administrator")
+    lead = person(app, "jlead", "DS Jo Lead", roles=("intelligence-officer",))
+    analyst = person(app, "jwright", "Jane Wright", unit=SOCU, roles=("intelligence-analyst",))
+    return World(
+        priya=activity_with_evidence(app, priya, "Covert source handling refresher",
+                                     secret_pdf("PRIYA-EVIDENCE-9f41c2")),
+        lead_own=activity_with_evidence(app, lead, "Leads own surveillance course",
+                                        secret_pdf("LEAD-OWN-EVIDENCE-51aa0e")),
+        analyst_evidence_id=activity_with_evidence(
+            app, analyst, "Financial analysis workshop",
+            secret_pdf("ANALYST-EVIDENCE-77d0b3")).evidence_id,
+    )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    statements: int
+    evidence: list[tuple[int, str]]
+    activities: int
+    files: int
+
+
+def snapshot(app: Flask) -> Snapshot:
+    with app.app_context():
+        statements = db.session.scalar(sa.select(sa.func.count()).select_from(StatementRecord))
+        evidence = [tuple(row) for row in db.session.execute(
+            sa.select(Evidence.id, Evidence.status).order_by(Evidence.id))]
+        activities = db.session.scalar(sa.select(sa.func.count()).select_from(Activity))
+        db.session.remove()
+    storage = get_state(app).storage
+    assert isinstance(storage, LocalStorage)
+    files = sum(1 for path in storage.folder.rglob("*") if path.is_file())
+    return Snapshot(statements, evidence, activities, files)
+
+
+def csrf_token(client: FlaskClient) -> str:
+    """A CSRF token for the client's session (the host's sign-in page renders one for anyone)."""
+    token = form_fields(client.get("/sign-in").get_data(as_text=True)).get("csrf_token")
+    assert token
+    return token
+
+
+def activity_form(app: Flask, token: str, title: str) -> dict[str, str]:
+    return {"csrf_token": token, "submission_id": str(uuid.uuid4()), "title": title,
+            "activity_date": (today(app) - timedelta(days=2)).isoformat(), "hours": "1",
+            "minutes": "15", "category": "formal", "reflection": "Corrected wording."}
+
+
+def request(app: Flask, client: FlaskClient, endpoint: str, method: str, target: Target):
+    """Do ``endpoint`` by ``method`` on ``target``'s record, as a browser would."""
+    token = csrf_token(client) if method == "POST" else ""
+    if endpoint == "my_cpd":
+        return client.get("/cpd/")
+    if endpoint == "log_activity":
+        if method == "GET":
+            return client.get("/cpd/activities/new")
+        return client.post("/cpd/activities/new",
+                           data=activity_form(app, token, "Matrix: a new activity"))
+    if endpoint == "activity":
+        return client.get(f"/cpd/activities/{target.activity_id}")
+    if endpoint == "attach_evidence":
+        return client.post(f"/cpd/activities/{target.activity_id}/evidence", data={
+            "csrf_token": token, "submission_id": str(uuid.uuid4()),
+            "file": (io.BytesIO(PNG), "register.png"), "description": "Course register"},
+            content_type="multipart/form-data")
+    if endpoint == "edit_activity":
+        url = f"/cpd/activities/{target.activity_id}/edit"
+        if method == "GET":
+            return client.get(url)
+        return client.post(url, data=activity_form(app, token, "Matrix: corrected title"))
+    if endpoint == "withdraw_activity":
+        return client.post(f"/cpd/activities/{target.activity_id}/withdraw",
+                           data={"csrf_token": token})
+    if endpoint == "activity_history":
+        return client.get("/cpd/history", query_string={"activity": target.activity_iri})
+    if endpoint == "evidence_file":
+        return client.get(f"/cpd/evidence/{target.evidence_id}/file")
+    if endpoint == "evidence_by_hash":
+        return client.get(f"/cpd/evidence/files/{target.sha256}")
+    if endpoint == "person":
+        return client.get(f"/cpd/people/{target.reference}")
+    if endpoint == "person_history":
+        return client.get(f"/cpd/people/{target.reference}/history")
+    if endpoint == "export_record":
+        return client.get(f"/cpd/people/{target.reference}/export.pdf")
+    if endpoint == "verification_queue":
+        return client.get("/cpd/verification")
+    if endpoint == "review_evidence":
+        url = f"/cpd/verification/evidence/{target.evidence_id}"
+        if method == "GET":
+            return client.get(url)
+        return client.post(url, data={"csrf_token": token, "decision": "approve",
+                                      "comment": "Matches the course."})
+    if endpoint == "static":
+        return client.get("/cpd/cpd-static/cpd_tracker/cpd.css")
+    raise AssertionError(f"no request written for {endpoint} {method}: add one")
+
+
+def test_the_matrix_covers_every_route_of_the_blueprint(app: Flask) -> None:
+    routes = {(rule.endpoint.removeprefix("cpd_tracker."), method)
+              for rule in app.url_map.iter_rules() if rule.endpoint.startswith("cpd_tracker.")
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routes - set(MATRIX) == set(), "routes without a row in the permissions matrix"
+    assert set(MATRIX) - routes == set(), "rows for routes the blueprint no longer has"
+    assert all(len(row) == len(USERS) for row in MATRIX.values())
+    assert {cell for row in MATRIX.values() for cell in row} <= {"in", "ok", "done", "403", "404"}
+    assert not any(rule.endpoint.startswith("xapi.") and rule.endpoint in MATRIX
+                   for rule in app.url_map.iter_rules())
+
+
+@pytest.mark.parametrize(("endpoint", "method", "user", "expected"), CELLS)
+def test_permissions_matrix(app: Flask, endpoint: str, method: str, user: str,
+                            expected: str) -> None:
+    world = build_world(app)
+    target = world.target_for(user)
+    client = app.test_client()
+    if user != "anonymous":
+        sign_in(client, USERNAMES[user])
+    before = snapshot(app)
+
+    response = request(app, client, endpoint, method, target)
+
+    body = response.get_data()
+    after = snapshot(app)
+    if expected == "in":
+        assert response.status_code == 302, body[:300]
+        assert response.headers["Location"].startswith("/sign-in?next=")
+    elif expected == "ok":
+        assert response.status_code == 200, body[:300]
+    elif expected == "done":
+        assert response.status_code == 302, body[:300]
+        assert not response.headers["Location"].startswith("/sign-in")
+        assert after.statements == before.statements + WRITES[endpoint]
+    else:
+        assert response.status_code == int(expected), body[:300]
+
+    if expected != "done":
+        assert after == before, "nothing is recorded by a page view or a refusal"
+    if expected in ("in", "403", "404"):
+        # Nothing of the target's record leaks into a refusal.
+        assert target.content not in body
+        assert target.title.encode() not in body
+        if expected != "in":  # (a redirect to sign-in names the URL asked for, hash and all)
+            assert target.sha256.encode() not in body
+        return
+    if expected == "ok":
+        _check_page(endpoint, user, target, world, response)
+    if endpoint == "review_evidence" and method == "POST":
+        assert (target.evidence_id, "approved") in after.evidence
+
+
+def _check_page(endpoint: str, user: str, target: Target, world: World, response) -> None:
+    """An allowed page is the target's own page (so a 200 is not a page about someone else)."""
+    text = response.get_data().decode("utf-8", "replace")
+    if endpoint in ("evidence_file", "evidence_by_hash"):
+        assert response.get_data() == target.content
+    elif endpoint in ("activity", "edit_activity", "activity_history", "review_evidence"):
+        assert target.title in text
+    elif endpoint in ("person", "person_history"):
+        assert target.title in text
+        if endpoint == "person":
+            assert f"reference {target.reference}" in text
+    elif endpoint == "export_record":
+        assert response.headers["Content-Type"] == "application/pdf"
+        assert response.get_data().startswith(b"%PDF")
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+    elif endpoint == "verification_queue":
+        listed = f'data-kind="evidence" data-id="{target.evidence_id}"' in text
+        assert listed == (user in QUEUE_LISTS_TARGET), text
+        if user in ("lead_other_unit", "lead_other_role", "admin"):
+            # Out-of-scope leads still see what is theirs to decide: the queue is filtered,
+            # not simply empty.
+            assert f'data-id="{world.analyst_evidence_id}"' in text
+        if user == "lead_own_evidence":
+            assert f'data-id="{world.priya.evidence_id}"' in text
+    elif endpoint == "my_cpd":
+        assert "My CPD" in text
+
+
+REFUSED_FILE_USERS = ("other_officer", "lead_other_unit", "lead_other_role")
+
+
+@pytest.mark.parametrize("user", ("anonymous", *REFUSED_FILE_USERS))
+def test_direct_urls_to_someone_elses_evidence_file_never_give_its_bytes(
+        app: Flask, user: str) -> None:
+    world = build_world(app)
+    client = app.test_client()
+    if user != "anonymous":
+        sign_in(client, USERNAMES[user])
+    target = world.priya
+    urls = [f"/cpd/evidence/{target.evidence_id}/file",
+            f"/cpd/evidence/files/{target.sha256}",
+            f"/cpd/evidence/files/{target.sha256.upper()}",
+            f"/cpd/evidence/{target.evidence_id}/file?download=1",
+            f"/cpd/evidence/files/{target.sha256}?as=pdf"]
+    for url in urls:
+        for method in ("GET", "HEAD"):
+            response = client.open(url, method=method,
+                                   headers={"Range": "bytes=0-"})
+            expected = (302,) if user == "anonymous" else (403, 404)
+            assert response.status_code in expected, (url, method, response.status_code)
+            body = response.get_data()
+            assert target.content not in body
+            assert b"PRIYA-EVIDENCE" not in body
+            assert "Content-Disposition" not in response.headers
+
+
+def test_the_hash_url_of_a_file_nobody_recorded_is_404_not_an_error(app: Flask) -> None:
+    build_world(app)
+    client = app.test_client()
+    sign_in(client, "cpdadmin")
+    for sha in ("0" * 64, "../../etc/passwd", "not-a-hash", "A" * 64):
+        assert client.get(f"/cpd/evidence/files/{sha}").status_code == 404
+
+
+def test_the_same_file_uploaded_by_two_people_is_served_to_each_only_as_their_own(
+        app: Flask) -> None:
+    """The hash URL finds a file through a record the user may see: an officer who uploaded the
+    same bytes sees the bytes (they are theirs), but never learns of the other person's record."""
+    world = build_world(app)
+    with app.app_context():
+        tom = db.session.scalar(sa.select(Learner.id).where(Learner.reference == "tbarker"))
+        db.session.remove()
+    tom_target = activity_with_evidence(app, tom, "Tom's copy", world.priya.content)
+    assert tom_target.sha256 == world.priya.sha256
+    client = app.test_client()
+    sign_in(client, "tbarker")
+
+    assert client.get(f"/cpd/evidence/files/{world.priya.sha256}").get_data() == \
+        world.priya.content
+    assert client.get(f"/cpd/evidence/{world.priya.evidence_id}/file").status_code == 404
+    assert client.get(f"/cpd/evidence/{tom_target.evidence_id}/file").status_code == 200
+
+
+@pytest.mark.parametrize(("user", "status"), [("officer", 200), ("line_manager", 200),
+                                              ("lead_in_scope", 200), ("other_officer", 403),
+                                              ("lead_other_unit", 403), ("lead_other_role", 403)])
+def test_the_csv_export_follows_the_same_matrix(app: Flask, user: str, status: int) -> None:
+    world = build_world(app)
+    client = app.test_client()
+    sign_in(client, USERNAMES[user])
+
+    response = client.get(f"/cpd/people/{world.priya.reference}/export.csv")
+
+    assert response.status_code == status
+    assert (world.priya.title.encode() in response.get_data()) == (status == 200)
+
+
+def test_a_lead_cannot_verify_their_own_evidence_through_the_review_page(app: Flask) -> None:
+    world = build_world(app)
+    client = app.test_client()
+    sign_in(client, "jlead")
+    before = snapshot(app)
+
+    for decision in ("approve", "reject"):
+        response = client.post(f"/cpd/verification/evidence/{world.lead_own.evidence_id}",
+                               data={"csrf_token": csrf_token(client), "decision": decision,
+                                     "comment": "Self-approval attempt"})
+        assert response.status_code == 404
+    queue = client.get("/cpd/verification").get_data(as_text=True)
+
+    assert snapshot(app) == before
+    assert (world.lead_own.evidence_id, "pending") in before.evidence
+    assert f'data-id="{world.lead_own.evidence_id}"' not in queue
+    assert "Leads own surveillance course" not in queue
+
+
+def test_a_post_without_the_csrf_token_is_refused_and_writes_nothing(app: Flask) -> None:
+    world = build_world(app)
+    client = app.test_client()
+    sign_in(client, "mevans")
+    before = snapshot(app)
+
+    response = client.post(f"/cpd/verification/evidence/{world.priya.evidence_id}",
+                           data={"decision": "approve"})
+
+    assert response.status_code == 400
+    assert snapshot(app) == before
+
