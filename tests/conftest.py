@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 from cpd_tracker import migration
 from cpd_tracker.demo import create_app
@@ -95,3 +97,36 @@ def output_dir(request: pytest.FixtureRequest) -> Path:
     folder = OUTPUT / re.sub(r"[^\w.-]+", "_", request.node.name)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+CHROMIUM = os.environ.get("CPD_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The demo host served on a free port of localhost, in a thread, for a real browser."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def page(live_server: str):
+    """A page of headless Chromium (Debian's, or CPD_CHROMIUM) on the live server; Playwright
+    cannot download its own browser here."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(base_url=live_server, accept_downloads=True,
+                                      viewport={"width": 1100, "height": 900})
+        yield context.new_page()
+        context.close()
+        browser.close()

@@ -6,47 +6,17 @@ CPD_CHROMIUM to use another binary. Screenshots land in the test's output folder
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from tests.factories import counts, officer, today
 
 pytestmark = pytest.mark.browser
-CHROMIUM = os.environ.get("CPD_CHROMIUM", "/usr/bin/chromium")
 
 
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def page(live_server: str):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(base_url=live_server,
-                                      viewport={"width": 1100, "height": 900})
-        yield context.new_page()
-        context.close()
-        browser.close()
 
 
 def test_officer_logs_cpd_and_sees_it_counted_in_a_browser(

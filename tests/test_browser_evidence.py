@@ -5,60 +5,24 @@ folder; the PDF export is downloaded and its first page rendered there too."""
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from werkzeug.serving import make_server
 
 from cpd_tracker import get_state
 from cpd_tracker.demo.models import db
 from cpd_tracker.models import Evidence
 from cpd_tracker.permissions import Access, LeadScope
 from tests.factories import logged, officer
+from tests.test_evidence import PDF, PNG
 
 pytestmark = pytest.mark.browser
-CHROMIUM = os.environ.get("CPD_CHROMIUM", "/usr/bin/chromium")
 
-PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]"
-       b"/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00"
-       b"\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe"
-       b"\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
 TITLE = "Covert source handling refresher"
 
 
-# The same fixtures as tests/test_browser.py: the demo host served on a free port, and a page of
-# Debian's Chromium (CPD_CHROMIUM for another binary).
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def page(live_server: str):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(base_url=live_server, accept_downloads=True,
-                                      viewport={"width": 1100, "height": 900})
-        yield context.new_page()
-        context.close()
-        browser.close()
 
 
 def sign_in_as(page, name: str) -> None:
