@@ -62,7 +62,6 @@ from cpd_tracker.statements import (
     learner_agent,
     library_agent,
 )
-from xapi import StatementConflict, StatementStore
 
 __all__ = [
     "AccreditationJudgement", "AccreditationProjection", "AccreditationRefused",
@@ -356,17 +355,8 @@ def _store(session: Session, settings: Settings, statements: list[dict[str, Any]
     """Store statements with every projection, then commit; roll back on any error."""
     from cpd_tracker import recording  # the list of listeners imports this module
 
-    store = StatementStore(session, listeners=recording.listeners(settings))
-    try:
-        stored = store.add_many(statements, authority=authority)
-        session.commit()
-    except StatementConflict:
-        session.rollback()
-        raise AccreditationRefused({"form": _ALREADY_SENT}) from None
-    except BaseException:
-        session.rollback()
-        raise
-    return stored
+    return recording.record(session, settings, statements, authority=authority,
+                            on_conflict=AccreditationRefused({"form": _ALREADY_SENT}))
 
 
 def _rules(session: Session, scheme: str) -> AccreditationRules:

@@ -29,7 +29,6 @@ from cpd_tracker.statements import (
     VoidedBuilder,
     learner_agent,
 )
-from xapi import StatementConflict, StatementStore
 
 TITLE_MAX = 255
 _ALREADY_SENT = ("This form was already sent with different details, and that activity is "
@@ -152,18 +151,7 @@ def log_activity(session: Session, settings: Settings, learner: Learner, entry: 
     if errors:
         raise ActivityRejected(errors)
     statement = builder.build(identity(learner), _logged(learner, entry, submission_id))
-    from cpd_tracker import recording  # the list of listeners imports this module
-
-    store = StatementStore(session, listeners=recording.listeners(settings))
-    try:
-        stored = store.add(statement, authority=learner_agent(settings, identity(learner)))
-        session.commit()
-    except StatementConflict:
-        session.rollback()
-        raise ActivityRejected({"form": _ALREADY_SENT}) from None
-    except Exception:
-        session.rollback()
-        raise
+    [stored] = _store_together(session, settings, learner, [statement])
     activity = session.scalars(
         sa.select(Activity).where(Activity.statement_id == stored["id"])
     ).one()
@@ -240,19 +228,12 @@ def _check_editable(learner: Learner, activity: Activity) -> None:
 
 
 def _store_together(session: Session, settings: Settings, learner: Learner,
-                    statements: list[dict[str, Any]]) -> None:
-    from cpd_tracker import recording
+                    statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from cpd_tracker import recording  # the list of listeners imports this module
 
-    store = StatementStore(session, listeners=recording.listeners(settings))
-    try:
-        store.add_many(statements, authority=learner_agent(settings, identity(learner)))
-        session.commit()
-    except StatementConflict:
-        session.rollback()
-        raise ActivityRejected({"form": _ALREADY_SENT}) from None
-    except BaseException:
-        session.rollback()
-        raise
+    return recording.record(session, settings, statements,
+                            authority=learner_agent(settings, identity(learner)),
+                            on_conflict=ActivityRejected({"form": _ALREADY_SENT}))
 
 
 def _logged(learner: Learner, entry: ActivityEntry, submission_id: str, *,

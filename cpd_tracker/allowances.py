@@ -30,7 +30,7 @@ from cpd_tracker.statements import (
     client_name,
     learner_agent,
 )
-from xapi import StatementConflict, StatementStore
+from xapi import StatementStore
 
 REASON_MAX = 2_000
 _VERBS = (vocabulary.VERB_EXEMPTED, vocabulary.VERB_EXTENDED, vocabulary.VERB_APPROVED_ABSENCE)
@@ -158,17 +158,9 @@ def _store(session: Session, settings: Settings, lead: Lead, builder: Any,
     statement = builder.build(lead_identity, decision)
     from cpd_tracker import recording  # the list of listeners imports this module
 
-    store = StatementStore(session, listeners=recording.listeners(settings))
-    try:
-        stored = store.add(statement, authority=learner_agent(settings, lead_identity))
-        session.commit()
-    except StatementConflict:
-        session.rollback()
-        raise AllowanceRefused({"form": "This has already been granted for this person."}
-                               ) from None
-    except Exception:
-        session.rollback()
-        raise
+    [stored] = recording.record(
+        session, settings, [statement], authority=learner_agent(settings, lead_identity),
+        on_conflict=AllowanceRefused({"form": "This has already been granted for this person."}))
     return session.scalars(sa.select(record).where(record.statement_id == stored["id"])).one()
 
 

@@ -39,7 +39,7 @@ from cpd_tracker.statements import (
     learner_agent,
 )
 from cpd_tracker.storage import EvidenceRejected, EvidenceStorage, received
-from xapi import StatementConflict, StatementStore
+from xapi import StatementStore
 
 DESCRIPTION_MAX = 2_000
 COMMENT_MAX = 2_000
@@ -88,11 +88,11 @@ def attach_evidence(session: Session, settings: Settings, storage: EvidenceStora
                 description=(description or "").strip() or None, at=_now())
             from cpd_tracker import recording  # the list of listeners imports this module
 
-            StatementStore(session, listeners=recording.listeners(settings)).add(
-                statement, authority=learner_agent(settings, identity(learner)))
-            session.commit()
+            recording.record(session, settings, [statement],
+                             authority=learner_agent(settings, identity(learner)),
+                             on_conflict=EvidenceRejected({"form": "This form was already "
+                                                           "sent with another file."}))
         except BaseException:
-            session.rollback()
             if stored_new and not _referenced(session, file.sha256):
                 storage.discard(file.sha256)
             raise
@@ -130,16 +130,10 @@ def decide_evidence(session: Session, settings: Settings, lead: Lead, evidence: 
     statement = builder.build(lead_identity, evidence.statement_id, comment=comment, at=_now())
     from cpd_tracker import recording
 
-    try:
-        StatementStore(session, listeners=recording.listeners(settings)).add(
-            statement, authority=learner_agent(settings, lead_identity))
-        session.commit()
-    except StatementConflict:
-        session.rollback()
-        raise DecisionRefused({"evidence": "This decision has already been recorded."}) from None
-    except BaseException:
-        session.rollback()
-        raise
+    recording.record(session, settings, [statement],
+                     authority=learner_agent(settings, lead_identity),
+                     on_conflict=DecisionRefused({"evidence": "This decision has already been "
+                                                              "recorded."}))
     session.refresh(evidence)
     signals.evidence_decided.send(current_app._get_current_object(), evidence=evidence,
                                   approved=approve)

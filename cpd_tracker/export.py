@@ -19,7 +19,6 @@ from datetime import date, datetime, timezone
 from typing import Any, TextIO
 from xml.sax.saxutils import escape
 
-import sqlalchemy as sa
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -43,7 +42,8 @@ from cpd_tracker import frameworks
 from cpd_tracker.activities import officer_record
 from cpd_tracker.compliance import Judgement, format_date, format_minutes
 from cpd_tracker.config import Settings
-from cpd_tracker.models import Activity, Evidence, Learner
+from cpd_tracker.evidence import evidence_for
+from cpd_tracker.models import Learner
 from cpd_tracker.reports import safe_cell
 
 #: The CSV's columns, one row per activity: ``date`` (ISO), ``title``, ``category`` (its label),
@@ -140,7 +140,10 @@ def record_for_export(session: Session, settings: Settings, learner: Learner, *,
     """
     found = officer_record(session, settings, learner, today=today)
     rows = [activity for activity in reversed(found.activities) if activity.activity_date <= today]
-    files = _evidence(session, learner.id, found.since)
+    files = {iri: [EvidenceFile(item.filename, item.status, item.decided_by, item.comment)
+                   for item in items]
+             for iri, items in evidence_for(session, learner.id,
+                                            [activity.activity_iri for activity in rows]).items()}
     codes = {s.role_code for s in found.standings} | {r.code for a in rows for r in a.roles}
     kinds, items = frameworks.vocabulary_for(session, sorted(codes)) if codes else ([], [])
     kind_names, item_names = dict(kinds), dict(items)
@@ -161,19 +164,6 @@ def record_for_export(session: Session, settings: Settings, learner: Learner, *,
         activities=activities,
     )
 
-
-def _evidence(session: Session, learner_id: int, since: date) -> dict[str, list[EvidenceFile]]:
-    # Matched on the person too: an LMS activity's IRI is shared by everyone who took it.
-    iris = sa.select(Activity.activity_iri).where(Activity.learner_id == learner_id,
-                                                  Activity.activity_date >= since)
-    query = (sa.select(Evidence.activity_iri, Evidence.filename, Evidence.status,
-                       Evidence.decided_by, Evidence.comment)
-             .where(Evidence.learner_id == learner_id, Evidence.activity_iri.in_(iris))
-             .order_by(Evidence.submitted_at, Evidence.id))
-    files: dict[str, list[EvidenceFile]] = {}
-    for iri, name, status, decided_by, comment in session.execute(query):
-        files.setdefault(iri, []).append(EvidenceFile(name, status, decided_by, comment))
-    return files
 
 
 def filename(record: ExportRecord, extension: str) -> str:

@@ -32,7 +32,21 @@ from cpd_tracker.activities import REFLECTION_MAX, TITLE_MAX, ActivityEntry
 from cpd_tracker.evidence import COMMENT_MAX, DESCRIPTION_MAX
 
 
-class ActivityForm(FlaskForm):
+class ServiceForm(FlaskForm):
+    """A form whose rules live in a service: it shows the service's errors where they belong."""
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """Put a service's ``{field: message}`` errors next to the fields they concern; the
+        rest (``form``...) above the form."""
+        for name, message in errors.items():
+            target = self._fields.get(name)
+            if target is not None:
+                target.errors = [*target.errors, message]
+            else:
+                self.form_errors.append(message)
+
+
+class ActivityForm(ServiceForm):
     """Log a piece of CPD: what, when, how long, which category, what was learned."""
 
     submission_id = HiddenField()
@@ -122,17 +136,14 @@ class ActivityForm(FlaskForm):
         )
 
     def show_errors(self, errors: dict[str, str]) -> None:
-        """Put a service's ``{field: message}`` errors next to the fields they concern."""
-        for name, message in errors.items():
-            if name == "duration":
-                self.duration_errors.append(message)
-            elif name in self._fields:
-                self._fields[name].errors = [*self._fields[name].errors, message]
-            else:
-                self.form_errors.append(message)
+        """As every form, but errors about the duration go beside hours and minutes together."""
+        self.duration_errors += [message for name, message in errors.items()
+                                 if name == "duration"]
+        super().show_errors({name: message for name, message in errors.items()
+                             if name != "duration"})
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(ServiceForm):
     """Attach a file as evidence of an activity."""
 
     submission_id = HiddenField()
@@ -146,26 +157,9 @@ class EvidenceForm(FlaskForm):
         if not self.is_submitted():
             self.submission_id.data = str(uuid.uuid4())
 
-    def show_errors(self, errors: dict[str, str]) -> None:
-        for name, message in errors.items():
-            target = self._fields.get(name)
-            if target is not None:
-                target.errors = [*target.errors, message]
-            else:
-                self.form_errors.append(message)
 
-
-class DecisionForm(FlaskForm):
+class DecisionForm(ServiceForm):
     """A lead's decision: approve, or reject with a comment the officer will read."""
 
     comment = TextAreaField("Comment for the officer", description="Needed to reject.",
                             render_kw={"rows": 3, "maxlength": COMMENT_MAX})
-    decision = HiddenField()
-
-    def show_errors(self, errors: dict[str, str]) -> None:
-        for name, message in errors.items():
-            target = self._fields.get(name)
-            if target is not None:
-                target.errors = [*target.errors, message]
-            else:
-                self.form_errors.append(message)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from cpd_tracker.accreditation import AccreditationProjection
 from cpd_tracker.allowances import AllowanceProjection
 from cpd_tracker.config import Settings
@@ -16,7 +18,7 @@ from cpd_tracker.crediting import CreditingProjection, matching_rule
 from cpd_tracker.evidence import EvidenceProjection
 from cpd_tracker.projection import ActivityProjection
 from cpd_tracker.statements import client_name
-from xapi import StatementListener
+from xapi import StatementConflict, StatementListener, StatementStore
 from xapi.forwarding import OutboxListener, Select, forward_everything
 
 
@@ -29,6 +31,25 @@ def listeners(settings: Settings) -> list[StatementListener]:
         found.append(OutboxListener([settings.xapi_forward.target],
                                     select=forwarded(settings)))
     return found
+
+
+def record(session: Session, settings: Settings, statements: list[dict[str, Any]], *,
+           authority: dict[str, Any], on_conflict: Exception) -> list[dict[str, Any]]:
+    """Store statements with every read model and the outbox, and commit: the one way the
+    library records its own statements. Any error rolls the whole transaction back; a statement
+    id already used for other content raises ``on_conflict`` (the caller's words for "already
+    sent")."""
+    store = StatementStore(session, listeners=listeners(settings))
+    try:
+        stored = store.add_many(statements, authority=authority)
+        session.commit()
+    except StatementConflict:
+        session.rollback()
+        raise on_conflict from None
+    except BaseException:
+        session.rollback()
+        raise
+    return stored
 
 
 def forwarded(settings: Settings) -> Select:

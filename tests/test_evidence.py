@@ -156,7 +156,7 @@ def test_a_failed_upload_keeps_a_file_an_earlier_statement_refers_to(
     first = attach(app, learner, logged(app, learner))
     activity = logged(app, learner, title="Second course", days_ago=3)
 
-    monkeypatch.setattr(StatementStore, "add", lambda *a, **k: (_ for _ in ()).throw(
+    monkeypatch.setattr(StatementStore, "add_many", lambda *a, **k: (_ for _ in ()).throw(
         RuntimeError("refused")))
     with pytest.raises(RuntimeError):
         attach(app, learner, activity)

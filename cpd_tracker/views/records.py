@@ -4,6 +4,8 @@ render. Who may see what is asked of :mod:`cpd_tracker.permissions`, never decid
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug import Response
@@ -166,7 +168,7 @@ def person_history(reference: str) -> tuple[str, int]:
     """Everything recorded by or about a person, newest first."""
     learner = learner_by_reference(reference)
     state, _user = may(VIEW_RECORD, learner)
-    page = _page()
+    page = page_number(request.args.get("page"))
     entries, total = history.record_history(state.session, state.settings, learner, page=page)
     return render_template("cpd_tracker/history.html", learner=learner, entries=entries,
                            current=None, category_label=state.settings.category_label,
@@ -223,26 +225,18 @@ def person_page(reference: str) -> tuple[str, int]:
                            may_verify=state.can(user, VERIFY, learner)), 200
 
 
-def _form_values(activity: Activity) -> object:
-    class Values:
-        title = activity.title
-        activity_date = activity.activity_date
-        hours, minutes = divmod(activity.minutes, 60)
-        category = activity.category
-        kind = activity.kind or ""
-        participatory = activity.participatory
-        item = activity.item or ""
-        what_happened = activity.what_happened
-        reflection = activity.reflection
-        impact = activity.impact
-        accountabilities = list(activity.accountabilities or [])
-        link = activity.link
-
-    return Values()
+def _form_values(activity: Activity) -> SimpleNamespace:
+    """The activity as the correction form's starting values."""
+    hours, minutes = divmod(activity.minutes, 60)
+    return SimpleNamespace(
+        title=activity.title, activity_date=activity.activity_date, hours=hours, minutes=minutes,
+        category=activity.category, kind=activity.kind or "",
+        participatory=activity.participatory, item=activity.item or "",
+        what_happened=activity.what_happened, reflection=activity.reflection,
+        impact=activity.impact, accountabilities=list(activity.accountabilities or []),
+        link=activity.link)
 
 
-def _page() -> int:
-    return page_number(request.args.get("page"))
 
 
 def export_record(reference: str, extension: str) -> Response:
