@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import IO, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -29,11 +29,14 @@ from cpd_tracker.accreditation_projection import AccreditationProjection, rebuil
 from cpd_tracker.accreditation_standing import (
     AccreditationStanding,
     CycleResult,
+    PersonAccreditation,
     RenewalNeeds,
     due_to_lapse,
     facts_of,
     files_text,
     pending_renewal,
+    person_accreditations,
+    renewal_files,
     renewal_needs,
     rules_for,
     standings,
@@ -48,6 +51,7 @@ from cpd_tracker.accreditation_status import (
 from cpd_tracker.allowances import Lead
 from cpd_tracker.compliance import format_date
 from cpd_tracker.config import Settings
+from cpd_tracker.evidence import kept_files
 from cpd_tracker.learners import identity
 from cpd_tracker.models import Accreditation, Learner, LearnerRole, Renewal, Role
 from cpd_tracker.statements import (
@@ -62,13 +66,14 @@ from cpd_tracker.statements import (
     learner_agent,
     library_agent,
 )
+from cpd_tracker.storage import EvidenceStorage
 
 __all__ = [
     "AccreditationJudgement", "AccreditationProjection", "AccreditationRefused",
-    "AccreditationStanding", "AccreditationStatus", "CycleResult", "Lead", "RenewalNeeds",
-    "change_status", "decide_renewal", "due_to_lapse", "judge", "lapse_due", "lapse_reason",
-    "rebuild",
-    "record_accreditation", "renewal_needs", "standings", "submit_renewal",
+    "AccreditationStanding", "AccreditationStatus", "CycleResult", "Lead", "PersonAccreditation",
+    "RenewalNeeds", "change_status", "decide_renewal", "due_to_lapse", "judge", "lapse_due",
+    "lapse_reason", "person_accreditations", "rebuild", "record_accreditation", "renewal_files",
+    "renewal_needs", "standings", "submit_renewal", "submit_renewal_with_files",
 ]
 
 #: What an officer may record; the other statuses are leads' decisions or follow from dates.
@@ -216,6 +221,18 @@ def submit_renewal(session: Session, settings: Settings, learner: Learner, schem
     [stored] = _store(session, settings, [statement],
                       authority=learner_agent(settings, identity(learner)))
     return session.scalars(sa.select(Renewal).where(Renewal.statement_id == stored["id"])).one()
+
+
+def submit_renewal_with_files(session: Session, settings: Settings, storage: EvidenceStorage,
+                              learner: Learner, scheme: str, *, competence: str,
+                              uploads: Sequence[tuple[IO[bytes], str | None]],
+                              submission_id: str) -> Renewal:
+    """:func:`submit_renewal` with the evidence as uploaded: each file is checked and kept in
+    ``storage`` first, and discarded again if the renewal is refused or fails, so nothing is
+    left half written."""
+    with kept_files(session, settings, storage, uploads, field="files") as files:
+        return submit_renewal(session, settings, learner, scheme, competence=competence,
+                              files=files, submission_id=submission_id)
 
 
 # --- Leads' decisions -----------------------------------------------------------------------------

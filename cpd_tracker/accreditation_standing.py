@@ -192,7 +192,7 @@ def renewal_needs(session: Session, settings: Settings, learner: Learner, scheme
     missing += [f"{cycle.role_name} CPD for {format_date(cycle.cycle.start)} to "
                 f"{format_date(cycle.cycle.end)}: not met." for cycle in cycles
                 if cycle.finished and not cycle.met]
-    if since is not None and pending is None:
+    if since is not None and pending is None and judgement.can_renew:
         if rules.competence_statement:
             missing.append("A statement of your continued competence.")
         if rules.evidence_files:
@@ -283,3 +283,48 @@ def pending_renewal(session: Session, learner_id: int, scheme: str) -> Renewal |
 
 def files_text(count: int) -> str:
     return "1 file" if count == 1 else f"{count} files"
+
+
+@dataclass(frozen=True)
+class PersonAccreditation:
+    """One scheme as a person's accreditation page shows it: the record, what renewal needs,
+    and the latest renewal with its files (the one waiting, or the last decided)."""
+
+    rules: AccreditationRules
+    record: Accreditation | None
+    needs: RenewalNeeds
+    latest_renewal: Renewal | None
+    renewal_files: tuple[Evidence, ...]
+
+    @property
+    def judgement(self) -> AccreditationJudgement:
+        return self.needs.judgement
+
+
+def person_accreditations(session: Session, settings: Settings, learner: Learner, *,
+                          today: date) -> list[PersonAccreditation]:
+    """Every scheme for a role ``learner`` holds today, and any other they have a record in
+    (a role since ended), by name."""
+    held = [held.role.code for held in learner.roles if held.held_on(today)]
+    recorded = set(session.scalars(sa.select(Accreditation.scheme).where(
+        Accreditation.learner_id == learner.id)))
+    found = []
+    for rules in frameworks.schemes_for(session):
+        if rules.scheme not in recorded and not set(held) & set(rules.roles):
+            continue
+        latest = session.scalar(sa.select(Renewal).where(
+            Renewal.learner_id == learner.id, Renewal.scheme == rules.scheme)
+            .order_by(Renewal.submitted_at.desc(), Renewal.id.desc()).limit(1))
+        found.append(PersonAccreditation(
+            rules, session.scalar(sa.select(Accreditation).where(
+                Accreditation.learner_id == learner.id, Accreditation.scheme == rules.scheme)),
+            renewal_needs(session, settings, learner, rules.scheme, today=today), latest,
+            renewal_files(session, latest) if latest else ()))
+    return found
+
+
+def renewal_files(session: Session, renewal: Renewal) -> tuple[Evidence, ...]:
+    """The evidence files a renewal carries, in the order they were attached."""
+    return tuple(session.scalars(sa.select(Evidence).where(
+        Evidence.statement_id == renewal.statement_id, Evidence.activity_iri.is_(None))
+        .order_by(Evidence.id)))

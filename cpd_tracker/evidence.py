@@ -14,6 +14,8 @@ earlier statement already refers to the same content).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import IO, Any
@@ -76,31 +78,50 @@ def attach_evidence(session: Session, settings: Settings, storage: EvidenceStora
     already = session.scalar(sa.select(Evidence).where(Evidence.statement_id == statement_id))
     if already is not None:
         return already  # the same form sent twice
-    with received(upload, filename, max_bytes=settings.evidence_max_bytes,
-                  accepted=settings.evidence_types) as file:
-        stored_new = storage.put(file.sha256, file.path)
-        try:
-            statement = builder.build(
-                identity(learner), submission_id=submission_id,
-                activity_iri=activity.activity_iri, activity_title=activity.title,
-                file=EvidenceFile(file.filename, file.content_type, file.length, file.sha256),
-                file_url=file_url(settings, file.sha256),
-                description=(description or "").strip() or None, at=_now())
-            from cpd_tracker import recording  # the list of listeners imports this module
+    with kept_files(session, settings, storage, [(upload, filename)], field="file") as kept:
+        [(file, url)] = kept
+        statement = builder.build(
+            identity(learner), submission_id=submission_id,
+            activity_iri=activity.activity_iri, activity_title=activity.title,
+            file=file, file_url=url, description=(description or "").strip() or None,
+            at=_now())
+        from cpd_tracker import recording  # the list of listeners imports this module
 
-            recording.record(session, settings, [statement],
-                             authority=learner_agent(settings, identity(learner)),
-                             on_conflict=EvidenceRejected({"form": "This form was already "
-                                                           "sent with another file."}))
-        except BaseException:
-            if stored_new and not _referenced(session, file.sha256):
-                storage.discard(file.sha256)
-            raise
+        recording.record(session, settings, [statement],
+                         authority=learner_agent(settings, identity(learner)),
+                         on_conflict=EvidenceRejected({"form": "This form was already "
+                                                       "sent with another file."}))
     evidence = session.scalars(sa.select(Evidence).where(
         Evidence.statement_id == statement_id)).one()
     signals.evidence_attached.send(current_app._get_current_object(), learner=learner,
                                    evidence=evidence)
     return evidence
+
+
+@contextmanager
+def kept_files(session: Session, settings: Settings, storage: EvidenceStorage,
+               uploads: Sequence[tuple[IO[bytes], str | None]], *, field: str = "files"
+               ) -> Iterator[list[tuple[EvidenceFile, str]]]:
+    """Check every upload and keep it in ``storage``; give each as the statement records it
+    (with its ``fileUrl``). If the block fails, files kept for it are discarded again unless a
+    recorded statement already refers to the same content, so a failed upload leaves no
+    orphan. Nothing is kept unless every upload passes its checks."""
+    with ExitStack() as stack:
+        files = [stack.enter_context(received(stream, name, max_bytes=settings.evidence_max_bytes,
+                                              accepted=settings.evidence_types, field=field))
+                 for stream, name in uploads]
+        kept: list[str] = []
+        try:
+            for file in files:
+                if storage.put(file.sha256, file.path):
+                    kept.append(file.sha256)
+            yield [(EvidenceFile(file.filename, file.content_type, file.length, file.sha256),
+                    file_url(settings, file.sha256)) for file in files]
+        except BaseException:
+            for sha256 in kept:
+                if not _referenced(session, sha256):
+                    storage.discard(sha256)
+            raise
 
 
 def decide_evidence(session: Session, settings: Settings, lead: Lead, evidence: Evidence, *,

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -28,6 +28,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from cpd_tracker.accreditation import COMPETENCE_MAX, REASON_MAX, RECORDABLE
 from cpd_tracker.activities import REFLECTION_MAX, TITLE_MAX, ActivityEntry
 from cpd_tracker.evidence import COMMENT_MAX, DESCRIPTION_MAX
 
@@ -163,3 +164,55 @@ class DecisionForm(ServiceForm):
 
     comment = TextAreaField("Comment for the officer", description="Needed to reject.",
                             render_kw={"rows": 3, "maxlength": COMMENT_MAX})
+
+
+class AccreditationForm(ServiceForm):
+    """An officer's record of their accreditation: working towards it, or accredited on a day
+    with endorsements."""
+
+    submission_id = HiddenField()
+    status = SelectField("Where are you?", validate_choice=False, choices=[
+        SelectChoice("working-towards", "Working towards accreditation"),
+        SelectChoice("accredited", "Accredited")])
+    accredited_on = DateField("Date accredited", validators=[Optional()],
+                              description="Leave empty while you are working towards it.",
+                              invalid_value_message="Give the date as day, month and year.")
+    endorsements = SelectMultipleField(
+        "Endorsements", validate_choice=False, option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False))
+
+    def __init__(self, *args: Any, endorsements: list[tuple[str, str]] = (), today: date,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        assert {choice.value for choice in self.status.choices} == set(RECORDABLE)
+        self.endorsements.choices = [SelectChoice(code, name) for code, name in endorsements]
+        self.accredited_on.render_kw = {"max": today.isoformat()}
+        if not self.submission_id.data:  # a fresh form (also one built beside a sent one)
+            self.submission_id.data = str(uuid.uuid4())
+
+
+class RenewalForm(ServiceForm):
+    """An officer's renewal: how they kept up their competence, and evidence of it."""
+
+    submission_id = HiddenField()
+    competence = TextAreaField(
+        "How have you kept up your competence?",
+        description="Your statement of continued competence, for the accreditation lead. "
+                    "Plain text.", render_kw={"rows": 6, "maxlength": COMPETENCE_MAX})
+    files = MultipleFileField(
+        "Evidence", description="One or more files: PDF, JPEG, PNG, Word or OpenDocument.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.submission_id.data:  # a fresh form (also one built beside a sent one)
+            self.submission_id.data = str(uuid.uuid4())
+
+
+class StatusForm(ServiceForm):
+    """A lead's decision on someone's accreditation, with the reason the officer will read."""
+
+    status = SelectField("Change the status to", validate_choice=False, choices=[
+        SelectChoice("suspended", "Suspended"), SelectChoice("withdrawn", "Withdrawn"),
+        SelectChoice("lapsed", "Lapsed"), SelectChoice("reinstated", "Reinstated")])
+    reason = TextAreaField("Reason", description="Kept with the decision; the officer sees it.",
+                           render_kw={"rows": 3, "maxlength": REASON_MAX})

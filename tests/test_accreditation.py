@@ -1127,6 +1127,16 @@ def test_once_a_renewal_is_sent_its_evidence_counts_and_nothing_else_is_asked(
     assert not any("continued competence" in line for line in found.missing)
 
 
+def test_before_renewal_opens_nothing_is_asked_for_it_yet(app: Flask) -> None:
+    learner = person(app)
+    record(app, learner, accredited_on=today(app) - timedelta(days=1))  # no cycle missed since
+
+    found = needs(app, learner)
+
+    assert found.judgement.status is AccreditationStatus.ACCREDITED
+    assert found.missing == ()
+
+
 def test_renewal_needs_of_someone_working_towards_say_there_is_nothing_to_renew(
         app: Flask) -> None:
     learner = person(app)

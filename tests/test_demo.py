@@ -46,14 +46,22 @@ def test_seed_is_a_small_believable_force(seeded) -> None:
         roles = {role.code for role in db.session.scalars(sa.select(Role))}
         part_timers = [learner for learner in learners if learner.fte < 1]
         units = {learner.org_unit for learner in learners}
-        activities = db.session.scalar(sa.select(sa.func.count()).select_from(Activity))
+        activities = dict(db.session.execute(
+            sa.select(Learner.reference, sa.func.count()).join(Activity)
+            .group_by(Learner.reference)).all())
     assert len(learners) == len(PEOPLE)
     # The IPP example's roles, and people in several of them.
     assert roles == {"intelligence-officer", "intelligence-analyst", "intelligence-researcher",
                      "intelligence-support-officer"}
     assert {code for person in PEOPLE for code in person.roles} == roles
     assert part_timers and len(units) >= 2
-    assert activities == sum(len(person.activities) for person in PEOPLE)
+    # Each person's CPD as listed; Helen Morris also has her earlier cycles' (her accreditation
+    # stands on them).
+    assert {ref: count for ref, count in activities.items() if ref != "hmorris"} == {
+        person.username: len(person.activities) for person in PEOPLE
+        if person.activities and person.username != "hmorris"}
+    [morris] = [person for person in PEOPLE if person.username == "hmorris"]
+    assert activities["hmorris"] > len(morris.activities)
 
 
 def test_seeding_again_adds_nothing(seeded) -> None:
@@ -118,6 +126,35 @@ def test_seeded_force_shows_every_status(seeded) -> None:
     assert result.exit_code == 0, result.output
     statuses = {person["status"] for person in json.loads(result.output)["people"]}
     assert statuses == {"compliant", "on-track", "at-risk", "non-compliant", "exempt"}
+
+
+def test_seeded_accreditations_show_each_state_and_a_renewal_waits_for_the_lead(
+        seeded) -> None:
+    from cpd_tracker import accreditation, get_state
+    from cpd_tracker.models import Renewal
+
+    with seeded.app_context():
+        state = get_state(seeded)
+        found = {standing.reference: standing.judgement for standing in accreditation.standings(
+            db.session, state.settings, as_of=state.today())}
+        renewals = db.session.scalars(sa.select(Renewal)).all()
+        assert {reference: judged.status.value for reference, judged in found.items()} == {
+            "hmorris": "renewal-due", "pshah": "accredited", "glewis": "lapsed",
+            "akhan": "working-towards"}
+        assert found["glewis"].decided  # the lapse job's decision, not only the dates
+        assert [(renewal.learner.reference, renewal.status) for renewal in renewals] == [
+            ("hmorris", "pending")]
+        # Every cycle since Helen Morris's accreditation was met, so nothing but the lead's
+        # decision stands between her and renewal.
+        needs = accreditation.renewal_needs(db.session, state.settings, renewals[0].learner,
+                                            "ipp-example", today=state.today())
+        assert needs.cycles and all(cycle.met for cycle in needs.cycles if cycle.finished)
+        assert needs.missing == () and needs.evidence_met
+    client: FlaskClient = seeded.test_client()
+    page = client.get("/sign-in").get_data(as_text=True)
+    client.post("/sign-in", data={**form_fields(page), "username": "mevans"})
+    queue = client.get("/cpd/verification").get_data(as_text=True)
+    assert f'data-kind="renewal" data-id="{renewals[0].id}"' in queue
 
 
 def test_sign_in_never_redirects_to_another_site(seeded) -> None:

@@ -8,7 +8,8 @@ at their own record instead. A new route without a row here fails
 
 Outcomes: ``ok`` 200 (the page, and it is the target's page); ``done`` 302 after doing it (and
 something was recorded); ``in`` 302 to the host's sign-in (and nothing recorded); ``403`` /
-``404`` refused (nothing recorded, nothing of the target's record in the body).
+``404`` refused (nothing recorded, nothing of the target's record in the body); ``422`` allowed
+but refused by the service for the user's own record (nothing recorded, no file kept).
 """
 
 from __future__ import annotations
@@ -102,6 +103,22 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
         ("in", "403", "403", "403", "ok", "404", "404", "ok", "404"),
     ("review_evidence", "POST"):
         ("in", "403", "403", "403", "done", "404", "404", "done", "404"),
+    ("my_accreditation", "GET"):
+        ("in", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"),
+    # Everyone records their own; the scheme refuses those who hold none of its roles.
+    ("record_accreditation", "POST"):
+        ("in", "done", "done", "422", "422", "422", "422", "422", "done"),
+    # Only the accredited can renew (DC Barker is working towards it, the others hold no role).
+    ("submit_renewal", "POST"):
+        ("in", "done", "422", "422", "422", "422", "422", "422", "done"),
+    ("person_accreditation", "GET"):
+        ("in", "ok", "403", "ok", "ok", "403", "403", "ok", "ok"),
+    ("change_accreditation_status", "POST"):
+        ("in", "403", "403", "403", "done", "403", "403", "done", "403"),
+    ("review_renewal", "GET"):
+        ("in", "403", "403", "403", "ok", "404", "404", "ok", "404"),
+    ("review_renewal", "POST"):
+        ("in", "403", "403", "403", "done", "404", "404", "done", "404"),
     ("static", "GET"):
         ("ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"),
 }
@@ -110,7 +127,8 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
 QUEUE_LISTS_TARGET = {"lead_in_scope", "admin"}
 #: Statements each allowed POST records.
 WRITES = {"log_activity": 1, "attach_evidence": 1, "edit_activity": 2, "withdraw_activity": 1,
-          "review_evidence": 1}
+          "review_evidence": 1, "record_accreditation": 1, "submit_renewal": 1,
+          "change_accreditation_status": 1, "review_renewal": 1}
 
 CELLS = [pytest.param(endpoint, method, user, MATRIX[(endpoint, method)][column],
                       id=f"{endpoint}-{method}-{user}")
@@ -128,6 +146,8 @@ class Target:
     evidence_id: int
     sha256: str
     content: bytes
+    #: A pending renewal of theirs, made only for the renewal review rows.
+    renewal_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -180,7 +200,33 @@ def use_access_hook(app: Flask) -> None:
     get_state(app).access = lambda user: ACCESS.get(user.get_id(), Access(user.get_id()))
 
 
-def build_world(app: Flask) -> World:
+def accredited(app: Flask, target: Target, *, renewal: bool) -> Target:
+    """Accredited almost three years ago (renewal open), with a pending renewal if asked."""
+    from dataclasses import replace
+
+    from cpd_tracker import accreditation
+    from cpd_tracker.statements import EvidenceFile
+
+    with app.app_context():
+        state = get_state(app)
+        learner = db.session.scalar(sa.select(Learner).where(
+            Learner.reference == target.reference))
+        accreditation.record_accreditation(
+            db.session, state.settings, learner, "ipp-example", status="accredited",
+            accredited_on=today(app) - timedelta(days=3 * 365 - 30), submission_id="matrix")
+        renewal_id = None
+        if renewal:
+            file = EvidenceFile("certificate.pdf", "application/pdf", len(target.content),
+                                target.sha256)
+            renewal_id = accreditation.submit_renewal(
+                db.session, state.settings, learner, "ipp-example",
+                competence=f"Renewal of {target.title}: kept up my competence.",
+                files=[(file, "https://lms.example/file")], submission_id="matrix").id
+        db.session.remove()
+    return replace(target, renewal_id=renewal_id)
+
+
+def build_world(app: Flask, *, renewals: bool = False) -> World:
     framework(app)
     use_access_hook(app)
     priya = person(app, "pshah", "DC Priya Shah", roles=("intelligence-officer",),
@@ -195,10 +241,12 @@ def build_world(app: Flask) -> World:
     lead = person(app, "jlead", "DS Jo Lead", roles=("intelligence-officer",))
     analyst = person(app, "jwright", "Jane Wright", unit=SOCU, roles=("intelligence-analyst",))
     return World(
-        priya=activity_with_evidence(app, priya, "Covert source handling refresher",
-                                     secret_pdf("PRIYA-EVIDENCE-9f41c2")),
-        lead_own=activity_with_evidence(app, lead, "Leads own surveillance course",
-                                        secret_pdf("LEAD-OWN-EVIDENCE-51aa0e")),
+        priya=accredited(app, activity_with_evidence(
+            app, priya, "Covert source handling refresher",
+            secret_pdf("PRIYA-EVIDENCE-9f41c2")), renewal=renewals),
+        lead_own=accredited(app, activity_with_evidence(
+            app, lead, "Leads own surveillance course",
+            secret_pdf("LEAD-OWN-EVIDENCE-51aa0e")), renewal=renewals),
         analyst_evidence_id=activity_with_evidence(
             app, analyst, "Financial analysis workshop",
             secret_pdf("ANALYST-EVIDENCE-77d0b3")).evidence_id,
@@ -284,6 +332,34 @@ def request(app: Flask, client: FlaskClient, endpoint: str, method: str, target:
             return client.get(url)
         return client.post(url, data={"csrf_token": token, "decision": "approve",
                                       "comment": "Matches the course."})
+    if endpoint == "my_accreditation":
+        return client.get("/cpd/accreditation")
+    if endpoint == "record_accreditation":
+        return client.post("/cpd/accreditation/ipp-example", data={
+            "ipp-example-csrf_token": token, "ipp-example-submission_id": str(uuid.uuid4()),
+            "ipp-example-status": "accredited",
+            "ipp-example-accredited_on": (today(app) - timedelta(days=3 * 365 - 30)).isoformat(),
+            "ipp-example-endorsements": "open-source"})
+    if endpoint == "submit_renewal":
+        return client.post("/cpd/accreditation/ipp-example/renewal", data={
+            "renew-ipp-example-csrf_token": token,
+            "renew-ipp-example-submission_id": str(uuid.uuid4()),
+            "renew-ipp-example-competence": "Kept up my competence.",
+            "renew-ipp-example-files": (io.BytesIO(PNG), "register.png")},
+            content_type="multipart/form-data")
+    if endpoint == "person_accreditation":
+        return client.get(f"/cpd/people/{target.reference}/accreditation")
+    if endpoint == "change_accreditation_status":
+        return client.post(f"/cpd/people/{target.reference}/accreditation/ipp-example/status",
+                           data={"status-ipp-example-csrf_token": token,
+                                 "status-ipp-example-status": "suspended",
+                                 "status-ipp-example-reason": "Under investigation."})
+    if endpoint == "review_renewal":
+        url = f"/cpd/verification/renewals/{target.renewal_id}"
+        if method == "GET":
+            return client.get(url)
+        return client.post(url, data={"csrf_token": token, "decision": "approve",
+                                      "comment": ""})
     if endpoint == "static":
         return client.get("/cpd/cpd-static/cpd_tracker/cpd.css")
     raise AssertionError(f"no request written for {endpoint} {method}: add one")
@@ -296,7 +372,8 @@ def test_the_matrix_covers_every_route_of_the_blueprint(app: Flask) -> None:
     assert routes - set(MATRIX) == set(), "routes without a row in the permissions matrix"
     assert set(MATRIX) - routes == set(), "rows for routes the blueprint no longer has"
     assert all(len(row) == len(USERS) for row in MATRIX.values())
-    assert {cell for row in MATRIX.values() for cell in row} <= {"in", "ok", "done", "403", "404"}
+    assert {cell for row in MATRIX.values() for cell in row} <= {"in", "ok", "done", "403", "404",
+                                                                 "422"}
     assert not any(rule.endpoint.startswith("xapi.") and rule.endpoint in MATRIX
                    for rule in app.url_map.iter_rules())
 
@@ -304,7 +381,7 @@ def test_the_matrix_covers_every_route_of_the_blueprint(app: Flask) -> None:
 @pytest.mark.parametrize(("endpoint", "method", "user", "expected"), CELLS)
 def test_permissions_matrix(app: Flask, endpoint: str, method: str, user: str,
                             expected: str) -> None:
-    world = build_world(app)
+    world = build_world(app, renewals=endpoint == "review_renewal")
     target = world.target_for(user)
     client = app.test_client()
     if user != "anonymous":
@@ -329,7 +406,7 @@ def test_permissions_matrix(app: Flask, endpoint: str, method: str, user: str,
 
     if expected != "done":
         assert after == before, "nothing is recorded by a page view or a refusal"
-    if expected in ("in", "403", "404"):
+    if expected in ("in", "403", "404", "422"):
         # Nothing of the target's record leaks into a refusal.
         assert target.content not in body
         assert target.title.encode() not in body
@@ -340,6 +417,23 @@ def test_permissions_matrix(app: Flask, endpoint: str, method: str, user: str,
         _check_page(endpoint, user, target, world, response)
     if endpoint == "review_evidence" and method == "POST":
         assert (target.evidence_id, "approved") in after.evidence
+    if expected == "done" and endpoint in ("review_renewal", "change_accreditation_status"):
+        _check_decision(app, endpoint, target)
+
+
+def _check_decision(app: Flask, endpoint: str, target: Target) -> None:
+    """The lead's decision is about the target: their renewal approved, or their accreditation
+    suspended."""
+    from cpd_tracker.models import Accreditation, Renewal
+
+    with app.app_context():
+        if endpoint == "review_renewal":
+            assert db.session.get(Renewal, target.renewal_id).status == "approved"
+        else:
+            record = db.session.scalar(sa.select(Accreditation).join(Learner).where(
+                Learner.reference == target.reference))
+            assert record.decided_status == "suspended"
+        db.session.remove()
 
 
 def _check_page(endpoint: str, user: str, target: Target, world: World, response) -> None:
@@ -368,6 +462,13 @@ def _check_page(endpoint: str, user: str, target: Target, world: World, response
             assert f'data-id="{world.priya.evidence_id}"' in text
     elif endpoint == "my_cpd":
         assert "My CPD" in text
+    elif endpoint == "my_accreditation":
+        assert "My accreditation" in text
+    elif endpoint == "person_accreditation":
+        assert f'href="/cpd/people/{target.reference}"' in text
+        assert 'data-scheme="ipp-example"' in text
+    elif endpoint == "review_renewal":
+        assert f"Renewal of {target.title}" in text
 
 
 REFUSED_FILE_USERS = ("other_officer", "lead_other_unit", "lead_other_role")

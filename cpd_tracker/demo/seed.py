@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from flask import Flask
 
@@ -206,6 +207,7 @@ def seed(app: Flask) -> None:
     db.session.commit()
     lead = Lead(reference=LEAD, name=learners[LEAD].name)
     _seed_evidence(app, learners, lead)
+    _seed_accreditations(app, learners)
     for person, _user in users:
         learner = learners[person.username]
         if person.exempt:
@@ -258,6 +260,66 @@ def _seed_evidence(app: Flask, learners: dict, lead: Lead) -> None:
                             comment=None if decision == "approve" else
                             "This certificate is for a different course; attach the covert "
                             "policing one.")
+
+
+def _seed_accreditations(app: Flask, learners: dict) -> None:
+    """IPP accreditations in each state: Helen Morris's renewal is due (every cycle since met)
+    and waits in the lead's queue; Priya Shah was accredited this cycle; Gareth Lewis's expired
+    and the lapse job has recorded it; Aisha Khan is working towards hers."""
+    import io
+
+    from cpd_tracker import accreditation
+
+    state = get_state(app)
+    today = state.today()
+    this_cycle = date(today.year if today >= date(today.year, 4, 1) else today.year - 1, 4, 1)
+    morris = learners["hmorris"]
+    accredited = today - timedelta(days=3 * 365 - 40)
+    _met_cycles(app, morris, since=accredited, until=this_cycle)
+    accreditation.record_accreditation(
+        db.session, state.settings, morris, FRAMEWORK, status="accredited",
+        accredited_on=accredited, endorsements=["covert-sources"], submission_id="demo-seed")
+    accreditation.submit_renewal_with_files(
+        db.session, state.settings, state.storage, morris, FRAMEWORK,
+        competence="Supervised the bureau's covert source intelligence desk for three years; "
+                   "quality-assured 140 intelligence reports against the handling codes and "
+                   "mentored two new researchers to their first IPP portfolio.",
+        uploads=[(io.BytesIO(_certificate(morris.name, "Intelligence supervisors' course")),
+                  "supervisors-course.pdf")], submission_id="demo-seed")
+    accreditation.record_accreditation(
+        db.session, state.settings, learners["pshah"], FRAMEWORK, status="accredited",
+        accredited_on=max(today - timedelta(days=180), this_cycle),
+        endorsements=["open-source"], submission_id="demo-seed")
+    accreditation.record_accreditation(
+        db.session, state.settings, learners["glewis"], FRAMEWORK, status="accredited",
+        accredited_on=today - timedelta(days=3 * 365 + 60), submission_id="demo-seed")
+    accreditation.record_accreditation(
+        db.session, state.settings, learners["akhan"], FRAMEWORK, status="working-towards",
+        submission_id="demo-seed")
+    accreditation.lapse_due(db.session, state.settings, as_of=today)
+
+
+def _met_cycles(app: Flask, learner: Any, *, since: date, until: date) -> None:
+    """CPD that meets the Intelligence Officer requirements in every cycle from the one holding
+    ``since`` to the one before ``until``, so an accreditation from ``since`` stands."""
+    state = get_state(app)
+    start = date(since.year if since >= date(since.year, 4, 1) else since.year - 1, 4, 1)
+    while start < until:
+        year = start.year
+        for number, (offset, title, minutes, category, reflection, impact, item) in enumerate([
+                (30, "Data protection and MoPI refresher (College Learn)", 120, "formal", "", "",
+                 "data-protection"),
+                (90, "Intelligence supervisors' course", 600, "formal",
+                 "Quality assurance of intelligence reports against the handling codes.",
+                 "Our reports now go out with the handling code checked twice.", None),
+                (200, "Peer review of the bureau's intelligence products", 600, "work-based",
+                 "Saw where our confidence language was vague.", "", None)]):
+            log_activity(db.session, state.settings, learner, ActivityEntry(
+                title=title, activity_date=start + timedelta(days=offset), minutes=minutes,
+                category=category, reflection=reflection or None, impact=impact or None,
+                item=item, submission_id=f"demo-seed-history-{year}-{number}"),
+                today=state.today())
+        start = date(year + 1, 4, 1)
 
 
 def _certificate(name: str, course: str) -> bytes:

@@ -13,7 +13,7 @@ from cpd_tracker.resources import resource_dir
 
 def create_blueprint() -> Blueprint:
     """A fresh blueprint per app, so two apps in one process never share state."""
-    from cpd_tracker.views import lead, officer, records
+    from cpd_tracker.views import accreditation, lead, officer, records
 
     blueprint = Blueprint(
         "cpd_tracker",
@@ -26,6 +26,7 @@ def create_blueprint() -> Blueprint:
     officer.register(blueprint)
     records.register(blueprint)
     lead.register(blueprint)
+    accreditation.register(blueprint)
     blueprint.add_app_template_global(_verification_label, "cpd_verification_label")
     blueprint.add_app_template_filter(_local, "cpd_local")
     blueprint.add_app_template_global(_can, "cpd_can")
