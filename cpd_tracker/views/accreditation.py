@@ -145,6 +145,7 @@ def review_renewal(renewal_id: int) -> Response | tuple[str, int]:
 def _page(state: TrackerState, learner: Learner, *, own: bool, forms: dict[str, Any]) -> str:
     """The accreditation page, with a fresh form for each scheme unless one was just sent."""
     user = state.user()
+    sent = next(iter(forms.values()), None)  # the form just sent and refused, if any
     schemes = accreditation.person_accreditations(state.session, state.settings, learner,
                                                   today=state.today())
     for item in schemes:
@@ -163,7 +164,7 @@ def _page(state: TrackerState, learner: Learner, *, own: bool, forms: dict[str, 
             forms.setdefault(f"status-{code}", StatusForm(prefix=f"status-{code}",
                                                           formdata=None))
     return render_template("cpd_tracker/accreditation.html", learner=learner, own=own,
-                           schemes=schemes, forms=forms,
+                           schemes=schemes, forms=forms, sent=sent,
                            max_mb=state.settings.evidence_max_bytes / (1024 * 1024))
 
 
