@@ -142,6 +142,7 @@ def test_seeded_accreditations_show_each_state_and_a_renewal_waits_for_the_lead(
             "hmorris": "renewal-due", "pshah": "accredited", "glewis": "lapsed",
             "akhan": "working-towards"}
         assert found["glewis"].decided  # the lapse job's decision, not only the dates
+        assert 0 < found["hmorris"].days_to_expiry <= 30
         assert [(renewal.learner.reference, renewal.status) for renewal in renewals] == [
             ("hmorris", "pending")]
         # Every cycle since Helen Morris's accreditation was met, so nothing but the lead's
