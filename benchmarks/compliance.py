@@ -54,7 +54,7 @@ from cpd_tracker.assessment import assess
 from cpd_tracker.models import Absence, Allowance, Learner, LearnerRole, Role
 
 #: Bump when the generated data changes, so stale cached files are not reused.
-DATA_VERSION = 2
+DATA_VERSION = 3
 DATA_DIR = Path(__file__).resolve().parent / ".data"
 DEFAULT_AS_OF = date(2026, 11, 21)
 #: The generated record ends here (whatever ``--as-of`` is), and starts three years before.
@@ -327,12 +327,13 @@ def activity_rows(buckets: list[list[int]], day_value: Callable[[date], Any],
                    CATEGORIES[category], KINDS[kind], participatory, ITEMS[item],
                    REFLECTIONS[(number + learner) % len(REFLECTIONS)] if reflection else None,
                    IMPACTS[(number + learner) % len(IMPACTS)] if impact else None,
-                   "verified" if verified else "self-declared", recorded)
+                   "verified" if verified else "self-declared", recorded,
+                   f"https://learning.bench-force.police.uk/cpd/activities/{number}")
 
 
 ACTIVITY_COLUMNS = ("id", "statement_id", "learner_id", "activity_date", "minutes", "title",
                     "category", "kind", "participatory", "item", "reflection", "impact",
-                    "verification", "recorded_at")
+                    "verification", "recorded_at", "activity_iri")
 LINK_SQL = """
 INSERT INTO cpd_activity_role (activity_id, role_id)
 SELECT a.id, lr.role_id FROM cpd_activity a

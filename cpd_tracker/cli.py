@@ -336,6 +336,35 @@ def scheduler() -> None:
     runner.start()
 
 
+@cpd.command("remind")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+              help="Run as on this date (YYYY-MM-DD), to rehearse one. Default: today.")
+@click.option("--dry-run", is_flag=True, help="List what is due and would be recorded; record "
+                                              "and send nothing.")
+def remind(as_of: Any, dry_run: bool) -> None:
+    """Send the reminders due today (what the daily job does): shortfalls before a cycle's due
+    day, overdue notices and escalations after it, renewal reminders before an accreditation
+    expires, lapse notices. Each is recorded under a unique key before it is sent, so running
+    this twice, or beside the scheduler, sends nothing twice. Mail goes through MAIL_SERVER;
+    without one, reminders are kept in the reminder log."""
+    from cpd_tracker import reminders
+
+    app = current_app._get_current_object()
+    state = _state()
+    day = as_of.date() if as_of else state.today()
+    if dry_run:
+        due = reminders.due_reminders(state.session, state.settings, as_of=day,
+                                      leads=jobs.lead_recipients(app),
+                                      catch_up_days=state.settings.reminder_catch_up_days)
+        for item in due:
+            to = item.recipient_email or "NO EMAIL"
+            click.echo(f"{item.kind}\t{item.recipient_name} <{to}>\t{item.title}")
+    report = jobs.remind(app, as_of=day, dry_run=dry_run)
+    click.echo(str(report))
+    for error in report.errors:
+        click.echo(f"not sent: {error}", err=True)
+
+
 @cpd.group("accreditation")
 def accreditation_group() -> None:
     """Accreditations (IPP...): who holds what, and recording lapses."""

@@ -12,7 +12,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -52,6 +52,10 @@ DEFAULTS: dict[str, Any] = {
                            "application/vnd.openxmlformats-officedocument"
                            ".wordprocessingml.document",
                            "application/vnd.oasis.opendocument.text"],
+    "CPD_LEADS": None,
+    "CPD_MAIL_SENDER": None,
+    "CPD_REMINDER_TIME": "07:00",
+    "CPD_REMINDER_CATCH_UP_DAYS": 3,
 }
 
 _IDENTITIES = ("account", "mbox")
@@ -166,6 +170,10 @@ class Settings:
     #: The MIME types accepted as evidence, as detected from the content
     #: (``CPD_EVIDENCE_TYPES``).
     evidence_types: tuple[str, ...] = ()
+    #: When the daily reminder run starts, in the force's time zone (``CPD_REMINDER_TIME``).
+    reminder_time: time = time(7, 0)
+    #: How many days late a reminder stage is still sent (``CPD_REMINDER_CATCH_UP_DAYS``).
+    reminder_catch_up_days: int = 3
 
     def category_label(self, code: str) -> str:
         return dict(self.categories).get(code, code)
@@ -221,7 +229,23 @@ def load(config: Mapping[str, Any]) -> Settings:
         xapi_forward=forward_settings(config["CPD_XAPI_FORWARD"]),
         evidence_max_bytes=_max_bytes(config["CPD_EVIDENCE_MAX_BYTES"]),
         evidence_types=_evidence_types(config["CPD_EVIDENCE_TYPES"]),
+        reminder_time=_clock(config["CPD_REMINDER_TIME"]),
+        reminder_catch_up_days=_catch_up(config["CPD_REMINDER_CATCH_UP_DAYS"]),
     )
+
+
+def _clock(value: Any) -> time:
+    if isinstance(value, str) and re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", value):
+        return time(int(value[:2]), int(value[3:]))
+    raise ConfigError(f"CPD_REMINDER_TIME must be a time of day as 'HH:MM' (24-hour, in "
+                      f"CPD_TIMEZONE), got {value!r}")
+
+
+def _catch_up(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 30:
+        raise ConfigError("CPD_REMINDER_CATCH_UP_DAYS must be a whole number of days from 0 to "
+                          f"30, got {value!r}")
+    return value
 
 
 def callable_setting(config: Mapping[str, Any], key: str) -> Callable[..., Any] | None:

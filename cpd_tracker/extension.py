@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import partial
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from cpd_tracker import cli, config, recording, signals
 from cpd_tracker.learners import LearnerProfile, profile_from_user, sync_learner
+from cpd_tracker.mail import MailSettings, SMTPTransport, Transport
 from cpd_tracker.models import Learner
 from cpd_tracker.permissions import Access, PermissionCheck, access_from_user, default_permissions
 from cpd_tracker.storage import EvidenceStorage, LocalStorage
@@ -36,6 +37,12 @@ class TrackerState:
     permissions: PermissionCheck
     access: Callable[[Any], Access]
     storage: EvidenceStorage
+    #: The host's accreditation leads (users), for escalations: ``CPD_LEADS`` / ``leads=``.
+    leads: Callable[[], Iterable[Any]]
+    #: SMTP settings from Flask-Mail's ``MAIL_*`` keys, or ``None`` (reminders held, not sent).
+    mail: MailSettings | None
+    #: Makes the transport a reminder run sends through (default: SMTP).
+    mail_transport: Callable[[MailSettings], Transport]
 
     @property
     def session(self) -> Session:
@@ -102,6 +109,10 @@ class CPDTracker:
     :param storage: where evidence files are kept (an
         :class:`~cpd_tracker.storage.EvidenceStorage`); default a local folder,
         ``CPD_EVIDENCE_FOLDER``.
+    :param leads: callable returning the host's accreditation leads (users whose ``access``
+        has lead scopes), who get escalations for the people in their scope; default none.
+    :param mail_transport: callable ``(MailSettings) -> Transport`` for hosts that send mail
+        another way; default SMTP with Flask-Mail's ``MAIL_*`` keys.
 
     Constructor arguments win over the matching ``CPD_*`` config keys.
     """
@@ -116,6 +127,8 @@ class CPDTracker:
         permissions: PermissionCheck | None = None,
         access: Callable[[Any], Access] | None = None,
         storage: EvidenceStorage | None = None,
+        leads: Callable[[], Iterable[Any]] | None = None,
+        mail_transport: Callable[[MailSettings], Transport] | None = None,
     ) -> None:
         self.db = db
         self.current_user = current_user
@@ -123,6 +136,8 @@ class CPDTracker:
         self.permissions = permissions
         self.access = access
         self.storage = storage
+        self.leads = leads
+        self.mail_transport = mail_transport
         if app is not None:
             self.init_app(app)
 
@@ -154,6 +169,9 @@ class CPDTracker:
             storage=self.storage or app.config["CPD_EVIDENCE_STORAGE"] or LocalStorage(
                 app.config["CPD_EVIDENCE_FOLDER"]
                 or os.path.join(app.instance_path, "cpd-evidence")),
+            leads=self.leads or hook("CPD_LEADS") or (lambda: ()),
+            mail=MailSettings.from_config(app.config),
+            mail_transport=self.mail_transport or SMTPTransport,
         )
         if not isinstance(app.extensions[EXTENSION_KEY].storage, EvidenceStorage):
             raise config.ConfigError("CPD_EVIDENCE_STORAGE must be an EvidenceStorage (see "

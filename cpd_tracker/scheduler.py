@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -22,6 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
+from cpd_tracker import reminder_outbox, reminders
 from xapi import forwarding
 
 if TYPE_CHECKING:
@@ -68,6 +69,51 @@ def jobs(app: Flask) -> list[Job]:
     found.append(Job(id="cpd-tracker.accreditation-lapse",
                      description="record the accreditations that have lapsed",
                      run=lambda: lapse(app), every_seconds=24 * 60 * 60, daily_at=LAPSE_AT))
+    found.append(Job(id="cpd-tracker.reminders",
+                     description="send the reminders due today",
+                     run=lambda: remind(app), every_seconds=24 * 60 * 60,
+                     daily_at=settings.reminder_time))
+    return found
+
+
+def remind(app: Flask, *, as_of: date | None = None, dry_run: bool = False
+           ) -> reminder_outbox.RunReport:
+    """One reminder run: record what is due on ``as_of`` (default today, in the force's time
+    zone) and send what is waiting, retries included. Safe to run twice at once."""
+    from cpd_tracker import reminders
+    from cpd_tracker.extension import get_state
+
+    with app.app_context():
+        state = get_state(app)
+        day = as_of or state.today()
+        transport = state.mail_transport(state.mail) if state.mail is not None else None
+        try:
+            leads = lead_recipients(app)
+            due = reminders.due_reminders(
+                state.session, state.settings, as_of=day, leads=leads,
+                catch_up_days=state.settings.reminder_catch_up_days)
+            report = reminder_outbox.run(
+                state.session, due, as_of=day, mail=state.mail, transport=transport,
+                lms_home_page=state.settings.lms_home_page, dry_run=dry_run)
+        finally:
+            if transport is not None:
+                transport.close()
+            state.db.session.remove()
+        log.info("%s", report)
+        return report
+
+
+def lead_recipients(app: Flask) -> list[reminders.LeadRecipient]:
+    """The host's leads (``CPD_LEADS``) with their scopes and email."""
+    from cpd_tracker.extension import get_state
+
+    state = get_state(app)
+    found = []
+    for user in state.leads():
+        access = state.access(user)
+        learner = state.learner_for(user)
+        found.append(reminders.LeadRecipient(access.reference, learner.name, learner.email,
+                                             access))
     return found
 
 

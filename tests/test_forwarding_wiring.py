@@ -474,9 +474,10 @@ def test_forward_command_without_backfill_leaves_earlier_statements_alone(
 # --- the scheduler ------------------------------------------------------------------------------
 
 
-def test_without_forwarding_only_the_lapse_check_is_scheduled(
+def test_without_forwarding_only_the_lapse_check_and_reminders_are_scheduled(
         host: Callable[..., Flask]) -> None:
-    assert [job.id for job in scheduler.jobs(host())] == ["cpd-tracker.accreditation-lapse"]
+    assert [job.id for job in scheduler.jobs(host())] == ["cpd-tracker.accreditation-lapse",
+                                                         "cpd-tracker.reminders"]
 
 
 def test_forwarding_is_a_job_with_a_stable_id_at_the_configured_interval(
@@ -499,7 +500,8 @@ def test_the_background_scheduler_runs_forwarding_once_at_a_time(
         assert job.coalesce is True
         assert job.max_instances == 1
         assert [one.id for one in runner.get_jobs()] == ["cpd-tracker.xapi-forward",
-                                                         "cpd-tracker.accreditation-lapse"]
+                                                         "cpd-tracker.accreditation-lapse",
+                                                         "cpd-tracker.reminders"]
     finally:
         runner.shutdown(wait=False)
 

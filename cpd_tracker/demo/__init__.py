@@ -42,6 +42,11 @@ def create_app(database: str | None = None, config: dict[str, Any] | None = None
         # Evidence files beside the database file, not inside the installed package.
         CPD_EVIDENCE_FOLDER=os.environ.get("CPD_DEMO_EVIDENCE_FOLDER",
                                            str(Path("cpd-demo-evidence").resolve())),
+        # Flask-Mail's keys: with MAIL_SERVER set, reminders are sent there; without, they
+        # are kept in the reminder log (the demo's outbox).
+        MAIL_SERVER=os.environ.get("MAIL_SERVER"),
+        MAIL_PORT=int(os.environ.get("MAIL_PORT") or 25),
+        CPD_MAIL_SENDER="CPD records <cpd-records@demo-force.police.uk>",
     )
     app.config.update(config or {})
     db.init_app(app)
@@ -52,7 +57,7 @@ def create_app(database: str | None = None, config: dict[str, Any] | None = None
     login_manager.user_loader(
         lambda username: db.session.scalar(db.select(DemoUser).filter_by(username=username))
     )
-    CPDTracker(app, db=db, access=demo_access)
+    CPDTracker(app, db=db, access=demo_access, leads=demo_leads)
     _routes(app)
     app.cli.add_command(demo_cli)
     return app
@@ -65,6 +70,12 @@ LEAD_SCOPES = {"mevans": (LeadScope("force"),)}
 def demo_access(user: DemoUser) -> Access:
     """The demo's ``access`` hook: DI Mark Evans is the force's IPP accreditation lead."""
     return Access(reference=user.get_id(), lead_scopes=LEAD_SCOPES.get(user.get_id(), ()))
+
+
+def demo_leads() -> list[DemoUser]:
+    """The demo's ``leads`` hook: the users with lead scopes, who get escalations."""
+    return list(db.session.scalars(db.select(DemoUser).where(
+        DemoUser.username.in_(list(LEAD_SCOPES)))))
 
 
 def _routes(app: Flask) -> None:

@@ -16,7 +16,7 @@ from flask import Flask
 
 from cpd_tracker import frameworks, get_state, migration
 from cpd_tracker.activities import ActivityEntry, log_activity
-from cpd_tracker.allowances import Lead, approve_absence, grant_exemption
+from cpd_tracker.allowances import Lead, approve_absence, grant_exemption, grant_extension
 from cpd_tracker.demo.models import DemoUser, db
 from cpd_tracker.learners import assign_role
 from cpd_tracker.statements import client_authority
@@ -265,7 +265,8 @@ def _seed_evidence(app: Flask, learners: dict, lead: Lead) -> None:
 def _seed_accreditations(app: Flask, learners: dict) -> None:
     """IPP accreditations in each state: Helen Morris's renewal is due (every cycle since met)
     and waits in the lead's queue; Priya Shah was accredited this cycle; Gareth Lewis's expired
-    and the lapse job has recorded it; Aisha Khan is working towards hers."""
+    and the lapse job has recorded it; Aisha Khan is working towards hers. And reminders due
+    today, whatever day the demo is seeded: Mark Evans's renewal, Gareth Lewis's shortfall."""
     import io
 
     from cpd_tracker import accreditation
@@ -296,7 +297,22 @@ def _seed_accreditations(app: Flask, learners: dict) -> None:
     accreditation.record_accreditation(
         db.session, state.settings, learners["akhan"], FRAMEWORK, status="working-towards",
         submission_id="demo-seed")
+    # DI Mark Evans's own accreditation expires 30 days from today: a renewal reminder is due.
+    rules = accreditation.rules_for(db.session, FRAMEWORK)
+    evans = learners[LEAD]
+    expiring = next(day for day in (today - timedelta(days=3 * 365 - n) for n in range(20, 40))
+                    if rules.expires_on(day) == today + timedelta(days=30))
+    _met_cycles(app, evans, since=expiring, until=this_cycle)
+    accreditation.record_accreditation(
+        db.session, state.settings, evans, FRAMEWORK, status="accredited",
+        accredited_on=expiring, submission_id="demo-seed")
     accreditation.lapse_due(db.session, state.settings, as_of=today)
+    # Gareth Lewis missed last cycle; the lead gave him until a week from today to make it up,
+    # so a shortfall reminder is due today too.
+    grant_extension(db.session, state.settings, Lead(reference=LEAD, name=evans.name),
+                    learners["glewis"], "intelligence-officer",
+                    on=this_cycle - timedelta(days=1), due=today + timedelta(days=7),
+                    reason="Long-term sickness last spring; agreed catch-up plan.")
 
 
 def _met_cycles(app: Flask, learner: Any, *, since: date, until: date) -> None:
