@@ -109,9 +109,10 @@ def _insert_new(session: Session, rows: list[dict]) -> int:
     dialect = session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        result = session.execute(insert(Reminder).values(rows)
-                                 .on_conflict_do_nothing(index_elements=["key"]))
-        return max(result.rowcount or 0, 0)
+        # Counted from RETURNING: psycopg reports no rowcount for ON CONFLICT DO NOTHING.
+        return len(session.execute(insert(Reminder).values(rows)
+                                   .on_conflict_do_nothing(index_elements=["key"])
+                                   .returning(Reminder.id)).all())
     added = 0
     for row in rows:
         try:

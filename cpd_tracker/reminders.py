@@ -2,8 +2,10 @@
 
 Stages are days before a due day (negative: after it), from the framework file: a role's
 ``reminders`` for its CPD cycle, the scheme's for an accreditation's expiry. A stage is due on
-its day and, if a run was missed, for ``catch_up_days`` after; older stages are not sent, so the
-first deployment does not send every stage ever passed.
+its day and, if a run was missed, for ``catch_up_days`` after (while the cycle it belongs to
+is still the one judged: the due day's own stage is not caught up once the next cycle has
+begun; the overdue notice follows instead); older stages are not sent, so the first deployment
+does not send every stage ever passed.
 
 - **Shortfall**: before a cycle's due day, to an officer who is not yet compliant.
 - **Overdue**: after the due day, to an officer who was short on it, with an **escalation** to
@@ -147,7 +149,8 @@ def _cycle_due(settings: Settings, standing: Standing, people: dict[int, Learner
         title = f"{role} CPD: due {when}" + (f" ({left} days left)" if left else "")
     else:
         title = f"{role} CPD: overdue since {format_date(due)}"
-    lines = tuple(f"{result.rule.label}: {result.summary}" for result in judgement.unmet)
+    lines = tuple(result.summary if result.rule.measure == "item"  # names the item itself
+                  else f"{result.rule.label}: {result.summary}" for result in judgement.unmet)
     return Due(
         key=f"{kind}:{person.reference}:{standing.role_code}:{due.isoformat()}:{stage}",
         kind=kind, learner_id=person.id, recipient_reference=person.reference,

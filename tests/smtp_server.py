@@ -38,7 +38,7 @@ class Mailbox:
         with self._lock:
             self.attempts += 1
             if self.mode == "drop":
-                session.transport.close()
+                server.transport.close()
                 return "421 closing"
             if self.mode == "refuse" or self.refuse_first > 0:
                 self.refuse_first = max(0, self.refuse_first - 1)
