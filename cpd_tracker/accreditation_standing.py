@@ -305,19 +305,18 @@ def person_accreditations(session: Session, settings: Settings, learner: Learner
                           today: date) -> list[PersonAccreditation]:
     """Every scheme for a role ``learner`` holds today, and any other they have a record in
     (a role since ended), by name."""
-    held = [held.role.code for held in learner.roles if held.held_on(today)]
-    recorded = set(session.scalars(sa.select(Accreditation.scheme).where(
-        Accreditation.learner_id == learner.id)))
+    held = {held.role.code for held in learner.roles if held.held_on(today)}
+    recorded = {record.scheme: record for record in session.scalars(
+        sa.select(Accreditation).where(Accreditation.learner_id == learner.id))}
     found = []
     for rules in frameworks.schemes_for(session):
-        if rules.scheme not in recorded and not set(held) & set(rules.roles):
+        if rules.scheme not in recorded and not held & set(rules.roles):
             continue
         latest = session.scalar(sa.select(Renewal).where(
             Renewal.learner_id == learner.id, Renewal.scheme == rules.scheme)
             .order_by(Renewal.submitted_at.desc(), Renewal.id.desc()).limit(1))
         found.append(PersonAccreditation(
-            rules, session.scalar(sa.select(Accreditation).where(
-                Accreditation.learner_id == learner.id, Accreditation.scheme == rules.scheme)),
+            rules, recorded.get(rules.scheme),
             renewal_needs(session, settings, learner, rules.scheme, today=today), latest,
             renewal_files(session, latest) if latest else ()))
     return found

@@ -347,19 +347,12 @@ def remind(as_of: Any, dry_run: bool) -> None:
     expires, lapse notices. Each is recorded under a unique key before it is sent, so running
     this twice, or beside the scheduler, sends nothing twice. Mail goes through MAIL_SERVER;
     without one, reminders are kept in the reminder log."""
-    from cpd_tracker import reminders
-
     app = current_app._get_current_object()
-    state = _state()
-    day = as_of.date() if as_of else state.today()
-    if dry_run:
-        due = reminders.due_reminders(state.session, state.settings, as_of=day,
-                                      leads=jobs.lead_recipients(app),
-                                      catch_up_days=state.settings.reminder_catch_up_days)
-        for item in due:
-            to = item.recipient_email or "NO EMAIL"
-            click.echo(f"{item.kind}\t{item.recipient_name} <{to}>\t{item.title}")
+    day = as_of.date() if as_of else _state().today()
     report = jobs.remind(app, as_of=day, dry_run=dry_run)
+    for item in report.items:
+        to = item.recipient_email or "NO EMAIL"
+        click.echo(f"{item.kind}\t{item.recipient_name} <{to}>\t{item.title}")
     click.echo(str(report))
     for error in report.errors:
         click.echo(f"not sent: {error}", err=True)

@@ -175,6 +175,11 @@ class Settings:
     #: How many days late a reminder stage is still sent (``CPD_REMINDER_CATCH_UP_DAYS``).
     reminder_catch_up_days: int = 3
 
+    def page_url(self, path: str) -> str:
+        """The absolute address of one of the library's pages (``path`` after the prefix),
+        for links that leave the browser: emails, a statement's ``fileUrl``."""
+        return f"{self.lms_home_page.rstrip('/')}{self.url_prefix.rstrip('/')}{path}"
+
     def category_label(self, code: str) -> str:
         return dict(self.categories).get(code, code)
 

@@ -57,8 +57,7 @@ class DecisionRefused(ValueError):
 
 def file_url(settings: Settings, sha256: str) -> str:
     """Where an LRS the statement is forwarded to can ask for the file (access-controlled)."""
-    return (f"{settings.lms_home_page.rstrip('/')}{settings.url_prefix.rstrip('/')}"
-            f"/evidence/files/{sha256}")
+    return settings.page_url(f"/evidence/files/{sha256}")
 
 
 def attach_evidence(session: Session, settings: Settings, storage: EvidenceStorage,

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -62,6 +61,8 @@ class RunReport:
     no_email: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     dry_run: bool = False
+    #: On a dry run, what is due (nothing is recorded, so this is the only record of it).
+    items: list[Due] = field(default_factory=list)
 
     def __str__(self) -> str:
         words = "would record" if self.dry_run else "recorded"
@@ -213,6 +214,7 @@ def run(session: Session, due: Sequence[Due], *, as_of: date, mail: MailSettings
     report = RunReport(as_of=as_of, due=len(due), dry_run=dry_run)
     report.no_email = [item.recipient_reference for item in due if not item.recipient_email]
     if dry_run:
+        report.items = list(due)
         known = _known_keys(session, [item.key for item in due])
         report.recorded = sum(1 for item in due if item.key not in known)
         return report
@@ -227,12 +229,6 @@ def run(session: Session, due: Sequence[Due], *, as_of: date, mail: MailSettings
     deliver(session, mail=mail, transport=transport, compose=compose, report=report, now=now,
             claim_seconds=claim_seconds)
     return report
-
-
-def log_summary(session: Session) -> Counter[str]:
-    """How many reminders are in each state (for the log page and the CLI)."""
-    return Counter({status: count for status, count in session.execute(
-        sa.select(Reminder.status, sa.func.count()).group_by(Reminder.status))})
 
 
 def _now() -> datetime:

@@ -156,7 +156,7 @@ def _cycle_due(settings: Settings, standing: Standing, people: dict[int, Learner
         kind=kind, learner_id=person.id, recipient_reference=person.reference,
         recipient_name=person.name, recipient_email=person.email, stage=stage, due_on=due,
         stage_on=due - timedelta(days=stage), title=title,
-        lines=(*lines, judgement.next_step), link=_url(settings, "/activities/new"))
+        lines=(*lines, judgement.next_step), link=settings.page_url("/activities/new"))
 
 
 def _accreditation_reminders(session: Session, settings: Settings, people: dict[int, Learner],
@@ -172,7 +172,7 @@ def _accreditation_reminders(session: Session, settings: Settings, people: dict[
         expires = judgement.expires_on
         if expires is None:
             continue
-        link = _url(settings, "/accreditation")
+        link = settings.page_url("/accreditation")
         if judgement.status in (AccreditationStatus.ACCREDITED,
                                 AccreditationStatus.RENEWAL_DUE):
             if (standing.learner_id, standing.scheme) in waiting:
@@ -226,9 +226,5 @@ def _escalations(settings: Settings, people: dict[int, Learner], officers: list[
                 recipient_email=email, stage=due.stage, due_on=due.due_on,
                 stage_on=due.stage_on, title=f"{person.name} {what}: {due.title}",
                 lines=due.lines[:-1] or due.lines,
-                link=_url(settings, f"/people/{person.reference}")))
+                link=settings.page_url(f"/people/{person.reference}")))
     return found
-
-
-def _url(settings: Settings, path: str) -> str:
-    return f"{settings.lms_home_page.rstrip('/')}{settings.url_prefix.rstrip('/')}{path}"

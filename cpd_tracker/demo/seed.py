@@ -273,7 +273,7 @@ def _seed_accreditations(app: Flask, learners: dict) -> None:
 
     state = get_state(app)
     today = state.today()
-    this_cycle = date(today.year if today >= date(today.year, 4, 1) else today.year - 1, 4, 1)
+    this_cycle = _cycle_start(today)
     morris = learners["hmorris"]
     accredited = today - timedelta(days=3 * 365 - 20)  # expires within 30 days
     _met_cycles(app, morris, since=accredited, until=this_cycle)
@@ -319,7 +319,7 @@ def _met_cycles(app: Flask, learner: Any, *, since: date, until: date) -> None:
     """CPD that meets the Intelligence Officer requirements in every cycle from the one holding
     ``since`` to the one before ``until``, so an accreditation from ``since`` stands."""
     state = get_state(app)
-    start = date(since.year if since >= date(since.year, 4, 1) else since.year - 1, 4, 1)
+    start = _cycle_start(since)
     while start < until:
         year = start.year
         for number, (offset, title, minutes, category, reflection, impact, item) in enumerate([
@@ -336,6 +336,11 @@ def _met_cycles(app: Flask, learner: Any, *, since: date, until: date) -> None:
                 item=item, submission_id=f"demo-seed-history-{year}-{number}"),
                 today=state.today())
         start = date(year + 1, 4, 1)
+
+
+def _cycle_start(day: date) -> date:
+    """The first day of the IPP example's cycle (1 April to 31 March) holding ``day``."""
+    return date(day.year if day >= date(day.year, 4, 1) else day.year - 1, 4, 1)
 
 
 def _certificate(name: str, course: str) -> bytes:
