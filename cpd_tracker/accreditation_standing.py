@@ -45,6 +45,8 @@ class AccreditationStanding:
     scheme_name: str
     record: RecordedAccreditation
     judgement: AccreditationJudgement
+    #: The scheme's rules the judgement applied (its reminder stages, its renewal window).
+    rules: AccreditationRules
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,8 @@ def standings(session: Session, settings: Settings, *, as_of: date, scheme: str 
         judgement = judge(facts, rules, as_of=as_of,
                           missed_cycle=missed.get(record.scheme, {}).get(record.learner_id))
         found.append(AccreditationStanding(record.learner_id, reference, name, unit,
-                                           record.scheme, rules.name, facts, judgement))
+                                           record.scheme, rules.name, facts, judgement,
+                                           rules))
     return found
 
 

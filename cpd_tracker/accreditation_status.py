@@ -21,6 +21,7 @@ from datetime import date, timedelta
 
 from cpd_tracker.compliance import format_date
 from cpd_tracker.cycles import add_months
+from cpd_tracker.requirements import DEFAULT_REMINDER_DAYS
 
 #: The statuses a decision records (a lead's, or the lapse job's), which dates never clear.
 DECIDED = ("suspended", "withdrawn", "lapsed")
@@ -67,6 +68,8 @@ class AccreditationRules:
     competence_statement: bool = True
     evidence_files: int = 1
     endorsements: tuple[Endorsement, ...] = ()
+    #: Renewal reminder stages, days before expiry (the framework file's ``reminders``).
+    reminder_days: tuple[int, ...] = DEFAULT_REMINDER_DAYS
 
     def expires_on(self, accredited_on: date) -> date:
         """The last day an accreditation (or renewal) granted on ``accredited_on`` is valid."""

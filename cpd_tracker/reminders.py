@@ -33,7 +33,6 @@ from cpd_tracker.assessment import Standing, assess
 from cpd_tracker.compliance import Status, format_date
 from cpd_tracker.config import Settings
 from cpd_tracker.models import Learner, Renewal
-from cpd_tracker.requirements import DEFAULT_REMINDER_DAYS
 
 
 @dataclass(frozen=True)
@@ -177,8 +176,8 @@ def _accreditation_reminders(session: Session, settings: Settings, people: dict[
                                 AccreditationStatus.RENEWAL_DUE):
             if (standing.learner_id, standing.scheme) in waiting:
                 continue
-            stage = stage_due(expires, [s for s in DEFAULT_REMINDER_DAYS if s >= 0],
-                              as_of=as_of, catch_up_days=catch_up)
+            stage = stage_due(expires, standing.rules.reminder_days, as_of=as_of,
+                              catch_up_days=catch_up)
             if stage is None:
                 continue
             found.append(Due(
@@ -186,7 +185,8 @@ def _accreditation_reminders(session: Session, settings: Settings, people: dict[
                 kind="renewal", learner_id=person.id, recipient_reference=person.reference,
                 recipient_name=person.name, recipient_email=person.email, stage=stage,
                 due_on=expires, stage_on=expires - timedelta(days=stage),
-                title=f"{standing.scheme_name}: expires on {format_date(expires)}",
+                title=(f"{standing.scheme_name}: "
+                       f"{'expired' if expires < as_of else 'expires'} on {format_date(expires)}"),
                 lines=(judgement.reason,), link=link))
         elif judgement.status is AccreditationStatus.LAPSED:
             since = (standing.record.decided_on if judgement.decided

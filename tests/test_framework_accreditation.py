@@ -34,6 +34,7 @@ accreditation:
   renewal_window_days: 60
   grace_days: 14
   lapse_on_missed_cycle: true
+  reminders: [45, 14, -7]
   renewal_needs:
     competence_statement: false
     evidence_files: 2
@@ -100,6 +101,7 @@ def test_an_accreditation_block_parses_with_every_setting() -> None:
         False, 2)
     assert [(e.code, e.name) for e in block.endorsements] == [("covert-sources",
                                                                "Covert sources")]
+    assert block.reminders == [45, 14, -7]
 
 
 def test_an_accreditation_block_needs_only_a_name_roles_and_how_long_it_lasts() -> None:
@@ -112,6 +114,7 @@ def test_an_accreditation_block_needs_only_a_name_roles_and_how_long_it_lasts() 
     assert block.lapse_on_missed_cycle is False
     assert (block.renewal_needs.competence_statement, block.renewal_needs.evidence_files) == (
         True, 1)
+    assert block.reminders == [90, 60, 30, 7, 0, -7]
 
 
 def test_a_file_without_an_accreditation_block_has_none() -> None:
@@ -164,7 +167,7 @@ def test_an_unknown_accreditation_key_is_named_with_the_keys_accepted() -> None:
 
     assert (error.line, error.field) == (line_of(text, "grace: 14"), "accreditation.grace")
     for key in ("name", "roles", "valid_years", "renewal_window_days", "grace_days",
-                "lapse_on_missed_cycle", "renewal_needs", "endorsements"):
+                "lapse_on_missed_cycle", "reminders", "renewal_needs", "endorsements"):
         assert key in error.problem
 
 
@@ -193,6 +196,30 @@ def test_a_number_of_the_wrong_kind_is_refused_on_its_line(old: str, new: str,
 
     assert (error.line, error.field) == (line_of(text, new), field)
     assert new.split(": ")[1].strip('"') in error.problem
+
+
+@pytest.mark.parametrize(("stages", "field", "problem"), [
+    ("[45, 14, 45]", "accreditation.reminders", "each stage once: 45 repeated"),
+    ("[45, -400]", "accreditation.reminders[1]", "-400"),
+    ("[45, 7.5]", "accreditation.reminders[1]", "7.5"),
+    ("30", "accreditation.reminders", "list"),
+])
+def test_renewal_reminder_stages_are_checked(stages: str, field: str, problem: str) -> None:
+    text = file_text(ACCREDITATION.replace("reminders: [45, 14, -7]", f"reminders: {stages}"))
+
+    error = the_error(text)
+
+    assert (error.line, error.field) == (line_of(text, f"reminders: {stages}"), field)
+    assert problem in error.problem
+
+
+def test_a_roles_reminder_stages_are_checked_the_same_way() -> None:
+    text = file_text().replace("      rules:\n", "      reminders: [30, 30]\n      rules:\n", 1)
+
+    error = the_error(text)
+
+    assert error.field == "versions[0].roles[0].reminders"
+    assert "each stage once: 30 repeated" in error.problem
 
 
 def test_an_accreditation_without_valid_years_is_refused() -> None:
@@ -337,7 +364,8 @@ def test_the_loaded_rules_of_a_scheme_are_read_back(app: Flask, tmp_path: Path) 
         scheme="force-analysts", name="Force analyst accreditation",
         roles=("analyst", "researcher"), valid_years=2, renewal_window_days=60, grace_days=14,
         lapse_on_missed_cycle=True, competence_statement=False, evidence_files=2,
-        endorsements=(Endorsement("covert-sources", "Covert sources"),))
+        endorsements=(Endorsement("covert-sources", "Covert sources"),),
+        reminder_days=(45, 14, -7))
 
 
 def test_a_framework_without_an_accreditation_block_has_no_rules(app: Flask) -> None:

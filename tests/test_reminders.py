@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
-from cpd_tracker import accreditation, get_state, reminder_outbox, scheduler
+from cpd_tracker import accreditation, frameworks, get_state, reminder_outbox, scheduler
 from cpd_tracker.activities import ActivityEntry, log_activity
 from cpd_tracker.allowances import Lead, grant_exemption, grant_extension
 from cpd_tracker.compliance import format_date
@@ -348,6 +348,41 @@ def test_a_shortfall_and_a_renewal_due_the_same_day_come_in_one_email(
     assert (report.sent, report.messages) == (2, 1)
     assert sorted((row.kind, row.stage, row.status) for row in rows(mail_app)) == [
         ("renewal", 30, "sent"), ("shortfall", 30, "sent")]
+
+
+def test_renewal_reminders_follow_the_stages_in_the_framework_file(
+        mail_app: Flask, smtp: SMTPServer, tmp_path: Path) -> None:
+    """The accreditation block's ``reminders`` (here 45 days before expiry, and 3 after it,
+    within 10 days of grace) replace the default stages."""
+    text = frameworks.shipped("ipp-example").read_text(encoding="utf-8")
+    text = text.replace("  grace_days: 0 ", "  grace_days: 10 ", 1).replace(
+        "  reminders: [90, 60, 30, 7, 0]", "  reminders: [45, -3]", 1)
+    (tmp_path / "force-ipp.yaml").write_text(text, encoding="utf-8")
+    with mail_app.app_context():
+        frameworks.load_file(db.session, tmp_path / "force-ipp.yaml",
+                             categories=[c for c, _ in get_state(mail_app).settings.categories],
+                             today=today(mail_app))
+        db.session.commit()
+        db.session.remove()
+    end = cycle_end(mail_app)
+    priya = person(mail_app, "pshah", "DC Priya Shah")
+    accredited_until(mail_app, priya, expires=end)
+    meet_cycle(mail_app, priya, date(end.year - 1, 4, 1))  # nothing short: only renewal is due
+
+    def renewals(day: date) -> list[tuple[int, str]]:
+        with mail_app.app_context():
+            state = get_state(mail_app)
+            found = [(due.stage, due.title) for due in due_reminders(
+                state.session, state.settings, as_of=day, catch_up_days=0)]
+            db.session.remove()
+        return found
+
+    assert renewals(end - timedelta(days=90)) == []
+    assert renewals(end - timedelta(days=30)) == []
+    assert renewals(end - timedelta(days=45)) == [
+        (45, f"IPP accreditation: expires on {format_date(end)}")]
+    assert renewals(end + timedelta(days=3)) == [
+        (-3, f"IPP accreditation: expired on {format_date(end)}")]
 
 
 def claimed_by_a_crashed_run(app: Flask, day: date, until: datetime) -> None:

@@ -507,4 +507,5 @@ def _accreditation(scheme: str, vocabulary: dict[str, Any] | None) -> Accreditat
         lapse_on_missed_cycle=spec.lapse_on_missed_cycle,
         competence_statement=spec.renewal_needs.competence_statement,
         evidence_files=spec.renewal_needs.evidence_files,
+        reminder_days=tuple(spec.reminders),
         endorsements=tuple(Endorsement(e.code, e.name) for e in spec.endorsements))

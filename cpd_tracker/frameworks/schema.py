@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -41,6 +42,18 @@ def _one_or_many(value: Any) -> Any:
 
 
 Codes = Annotated[list[Code], BeforeValidator(_one_or_many)]
+
+
+def _distinct_days(value: list[int]) -> list[int]:
+    repeated = sorted({day for day in value if value.count(day) > 1})
+    if repeated:
+        raise ValueError(f"each stage once: {', '.join(map(str, repeated))} repeated")
+    return value
+
+
+#: Reminder stages: days before a due day or expiry (0: on the day; negative: after it).
+ReminderDays = Annotated[list[Annotated[int, Field(ge=-365, le=3650, strict=True)]],
+                         AfterValidator(_distinct_days)]
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 
@@ -156,7 +169,7 @@ class RoleSpec(_Strict):
     cycle: CycleSpec
     pro_rata: list[Literal["fte", "days-in-role", "absence"]] = []
     at_risk_days: int = Field(DEFAULT_AT_RISK_DAYS, ge=0, le=3650, strict=True)
-    reminders: list[int] = list(DEFAULT_REMINDER_DAYS)
+    reminders: ReminderDays = list(DEFAULT_REMINDER_DAYS)
     rules: list[RuleSpec] = Field(min_length=1)
     #: Descriptive, not a rule: kept out of a version's stored definition (see ``frameworks``).
     accountabilities: list[AccountabilitySpec] = []
@@ -201,6 +214,8 @@ class AccreditationSpec(_Strict):
     renewal_window_days: int = Field(90, ge=0, le=3650, strict=True)
     grace_days: int = Field(0, ge=0, le=365, strict=True)
     lapse_on_missed_cycle: bool = False
+    #: Renewal reminder stages, in days before expiry (negative: after it, in the grace days).
+    reminders: ReminderDays = list(DEFAULT_REMINDER_DAYS)
     renewal_needs: RenewalNeedsSpec = RenewalNeedsSpec()
     endorsements: list[EndorsementSpec] = []
 
