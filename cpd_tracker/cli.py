@@ -327,8 +327,8 @@ def forward(backfill: bool, limit: int | None) -> None:
 
 @cpd.command("scheduler")
 def scheduler() -> None:
-    """Run the scheduled jobs (accreditation lapses; forwarding when CPD_XAPI_FORWARD is set)
-    until stopped: run one such process."""
+    """Run the scheduled jobs (reminders, accreditation lapses, the nightly compliance
+    snapshot; forwarding when CPD_XAPI_FORWARD is set) until stopped: run one such process."""
     app = current_app._get_current_object()
     runner = jobs.create_scheduler(app)
     for job in jobs.jobs(app):
@@ -356,6 +356,18 @@ def remind(as_of: Any, dry_run: bool) -> None:
     click.echo(str(report))
     for error in report.errors:
         click.echo(f"not sent: {error}", err=True)
+
+
+@cpd.command("snapshot")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+              help="Take it as on this date (YYYY-MM-DD). Default: today.")
+def snapshot(as_of: Any) -> None:
+    """Take the compliance snapshot (what the nightly job does): counts by role, unit and
+    status, kept for trend charts, and who changed status since the last one. Once a day: a
+    second run the same day does nothing."""
+    app = current_app._get_current_object()
+    day = as_of.date() if as_of else _state().today()
+    click.echo(str(jobs.snapshot(app, as_of=day)))
 
 
 @cpd.group("accreditation")

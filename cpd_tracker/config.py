@@ -56,6 +56,7 @@ DEFAULTS: dict[str, Any] = {
     "CPD_MAIL_SENDER": None,
     "CPD_REMINDER_TIME": "07:00",
     "CPD_REMINDER_CATCH_UP_DAYS": 3,
+    "CPD_DIGEST_DAY": "monday",
 }
 
 _IDENTITIES = ("account", "mbox")
@@ -174,6 +175,9 @@ class Settings:
     reminder_time: time = time(7, 0)
     #: How many days late a reminder stage is still sent (``CPD_REMINDER_CATCH_UP_DAYS``).
     reminder_catch_up_days: int = 3
+    #: The weekday leads get their weekly digest, 0 for Monday; ``None``: no digest
+    #: (``CPD_DIGEST_DAY``).
+    digest_weekday: int | None = 0
 
     def page_url(self, path: str) -> str:
         """The absolute address of one of the library's pages (``path`` after the prefix),
@@ -236,6 +240,7 @@ def load(config: Mapping[str, Any]) -> Settings:
         evidence_types=_evidence_types(config["CPD_EVIDENCE_TYPES"]),
         reminder_time=_clock(config["CPD_REMINDER_TIME"]),
         reminder_catch_up_days=_catch_up(config["CPD_REMINDER_CATCH_UP_DAYS"]),
+        digest_weekday=_weekday(config["CPD_DIGEST_DAY"]),
     )
 
 
@@ -251,6 +256,18 @@ def _catch_up(value: Any) -> int:
         raise ConfigError("CPD_REMINDER_CATCH_UP_DAYS must be a whole number of days from 0 to "
                           f"30, got {value!r}")
     return value
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _weekday(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lower() in WEEKDAYS:
+        return WEEKDAYS.index(value.strip().lower())
+    raise ConfigError(f"CPD_DIGEST_DAY must be a day of the week ({', '.join(WEEKDAYS)}) or "
+                      f"None (no digest), got {value!r}")
 
 
 def callable_setting(config: Mapping[str, Any], key: str) -> Callable[..., Any] | None:

@@ -356,10 +356,12 @@ class Reminder(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(255), unique=True)
-    #: ``shortfall``, ``overdue``, ``renewal``, ``escalation``.
+    #: ``shortfall``, ``overdue``, ``renewal``, ``lapsed``, ``escalation``, ``digest``.
     kind: Mapped[str] = mapped_column(sa.String(16))
     #: Whom it is about (the recipient, or for an escalation the person escalated).
     learner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cpd_learner.id"), index=True)
+    #: The role or scheme (code) it is about, so a lead's scope can filter the log.
+    about: Mapped[str | None] = mapped_column(sa.String(64))
     recipient_reference: Mapped[str] = mapped_column(sa.String(255))
     recipient_name: Mapped[str] = mapped_column(sa.String(255))
     recipient_email: Mapped[str | None] = mapped_column(sa.String(320))
@@ -391,4 +393,58 @@ class Reminder(Base):
                            name="status_known"),
         sa.Index("ix_cpd_reminder_status_next", "status", "next_attempt_at"),
         sa.Index("ix_cpd_reminder_recipient", "recipient_reference", "status"),
+    )
+
+
+class Snapshot(Base):
+    """One night's compliance across the force, kept for trend charts and the leads' weekly
+    digest. The day is unique, so a second scheduler (or a rerun) does not take it twice."""
+
+    __tablename__ = "cpd_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    taken_on: Mapped[date] = mapped_column(sa.Date, unique=True)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=_now)
+    #: People judged, and their standings (a person holding two roles has two).
+    people: Mapped[int] = mapped_column(sa.Integer, default=0)
+    standings: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+class SnapshotCount(Base):
+    """How many standings of a role, in a unit, had a status on a snapshot's day: small
+    enough to keep for years, and any scope (force, unit, role) is a sum of them."""
+
+    __tablename__ = "cpd_snapshot_count"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(sa.ForeignKey("cpd_snapshot.id"))
+    role_code: Mapped[str] = mapped_column(sa.String(64))
+    org_unit: Mapped[str | None] = mapped_column(sa.String(255))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    count: Mapped[int] = mapped_column(sa.Integer)
+
+    __table_args__ = (sa.Index("ix_cpd_snapshot_count_snapshot_role", "snapshot_id",
+                               "role_code"),)
+
+
+class StatusChange(Base):
+    """A person's status in a role changed between two snapshots (the first snapshot that
+    judges them records where they began, from nothing). The latest row per person and role is
+    their status as last snapshotted; rows are only added."""
+
+    __tablename__ = "cpd_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(sa.ForeignKey("cpd_snapshot.id"))
+    learner_id: Mapped[int] = mapped_column(sa.ForeignKey("cpd_learner.id"))
+    role_code: Mapped[str] = mapped_column(sa.String(64))
+    changed_on: Mapped[date] = mapped_column(sa.Date)
+    from_status: Mapped[str | None] = mapped_column(sa.String(16))
+    to_status: Mapped[str] = mapped_column(sa.String(16))
+
+    learner: Mapped[Learner] = relationship()
+
+    __table_args__ = (
+        sa.Index("ix_cpd_status_change_learner_role", "learner_id", "role_code", "id"),
+        sa.Index("ix_cpd_status_change_changed_on", "changed_on"),
     )

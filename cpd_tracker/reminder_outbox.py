@@ -78,7 +78,7 @@ def record(session: Session, due: Sequence[Due], *, now: datetime | None = None)
     """Record each due reminder not yet recorded, and commit; how many were new."""
     now = now or _now()
     rows = [{
-        "key": item.key, "kind": item.kind, "learner_id": item.learner_id,
+        "key": item.key, "kind": item.kind, "learner_id": item.learner_id, "about": item.about,
         "recipient_reference": item.recipient_reference, "recipient_name": item.recipient_name,
         "recipient_email": item.recipient_email, "stage": item.stage, "due_on": item.due_on,
         "stage_on": item.stage_on, "title": item.title[:500], "lines": list(item.lines),
@@ -110,10 +110,12 @@ def _insert_new(session: Session, rows: list[dict]) -> int:
     dialect = session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        # Counted from RETURNING: psycopg reports no rowcount for ON CONFLICT DO NOTHING.
-        return len(session.execute(insert(Reminder).values(rows)
-                                   .on_conflict_do_nothing(index_elements=["key"])
-                                   .returning(Reminder.id)).all())
+        table = Reminder.__table__
+        # One statement compiled once, its rows batched by the driver ("insertmanyvalues");
+        # counted from RETURNING: psycopg reports no rowcount for ON CONFLICT DO NOTHING.
+        statement = (insert(table).on_conflict_do_nothing(index_elements=["key"])
+                     .returning(table.c.id))
+        return len(session.connection().execute(statement, rows).all())
     added = 0
     for row in rows:
         try:
@@ -155,6 +157,9 @@ def deliver(session: Session, *, mail: MailSettings | None, transport: Transport
         for row in session.scalars(sa.select(Reminder).where(Reminder.claim_token == token)
                                    .order_by(Reminder.recipient_reference, Reminder.id)):
             claimed.setdefault(row.recipient_reference, []).append(row)
+        # Detached, the rows keep what was read: the commits below (every MARK_EVERY messages)
+        # would otherwise expire them, and reading each again costs a query a row.
+        session.expunge_all()
         marked: list[int] = []
         for reference, rows in claimed.items():
             ids = [row.id for row in rows]

@@ -52,7 +52,8 @@ class Due:
 
     key: str
     kind: str
-    learner_id: int
+    #: The person it is about; ``None`` for a lead's digest (about their whole scope).
+    learner_id: int | None
     recipient_reference: str
     recipient_name: str
     recipient_email: str | None
@@ -62,6 +63,8 @@ class Due:
     title: str
     lines: tuple[str, ...] = field(default=())
     link: str = ""
+    #: The role or scheme (code) it is about; ``None`` for a digest.
+    about: str | None = None
 
 
 def stage_due(due_on: date, stages: Iterable[int], *, as_of: date, catch_up_days: int
@@ -80,19 +83,26 @@ def stage_due(due_on: date, stages: Iterable[int], *, as_of: date, catch_up_days
 def due_reminders(session: Session, settings: Settings, *, as_of: date,
                   leads: Sequence[LeadRecipient] = (), catch_up_days: int = 3) -> list[Due]:
     """Every reminder due on ``as_of``, escalations included, in a stable order."""
+    from cpd_tracker import digest
+
     people = {learner.id: learner for learner in session.scalars(sa.select(Learner))}
-    officers, escalate = _cycle_reminders(session, settings, people, as_of, catch_up_days)
+    standings = assess(session, settings, as_of=as_of)
+    officers, escalate = _cycle_reminders(session, settings, people, standings, as_of,
+                                          catch_up_days)
     more, lapsed = _accreditation_reminders(session, settings, people, as_of, catch_up_days)
     found = officers + more + _escalations(settings, people, escalate + lapsed, leads)
+    found += digest.digests(session, settings, standings, leads, as_of=as_of,
+                            catch_up_days=catch_up_days, overdue=escalate)
     return sorted(found, key=lambda due: (due.recipient_reference, due.key))
 
 
 def _cycle_reminders(session: Session, settings: Settings, people: dict[int, Learner],
-                     as_of: date, catch_up: int) -> tuple[list[Due], list[Due]]:
-    """Shortfall reminders before each cycle's due day, and overdue ones after it (with the
-    officers' reminders to escalate)."""
+                     standings: Sequence[Standing], as_of: date, catch_up: int
+                     ) -> tuple[list[Due], list[Due]]:
+    """Shortfall reminders before each cycle's due day (``standings``: the force judged on
+    ``as_of``), and overdue ones after it (with the officers' reminders to escalate)."""
     found: list[Due] = []
-    for standing in assess(session, settings, as_of=as_of):
+    for standing in standings:
         judgement = standing.judgement
         if judgement.status in (Status.COMPLIANT, Status.EXEMPT):
             continue
@@ -155,7 +165,8 @@ def _cycle_due(settings: Settings, standing: Standing, people: dict[int, Learner
         kind=kind, learner_id=person.id, recipient_reference=person.reference,
         recipient_name=person.name, recipient_email=person.email, stage=stage, due_on=due,
         stage_on=due - timedelta(days=stage), title=title,
-        lines=(*lines, judgement.next_step), link=settings.page_url("/activities/new"))
+        lines=(*lines, judgement.next_step), link=settings.page_url("/activities/new"),
+        about=standing.role_code)
 
 
 def _accreditation_reminders(session: Session, settings: Settings, people: dict[int, Learner],
@@ -187,7 +198,7 @@ def _accreditation_reminders(session: Session, settings: Settings, people: dict[
                 due_on=expires, stage_on=expires - timedelta(days=stage),
                 title=(f"{standing.scheme_name}: "
                        f"{'expired' if expires < as_of else 'expires'} on {format_date(expires)}"),
-                lines=(judgement.reason,), link=link))
+                lines=(judgement.reason,), link=link, about=standing.scheme))
         elif judgement.status is AccreditationStatus.LAPSED:
             since = (standing.record.decided_on if judgement.decided
                      else judgement.missed_cycle or judgement.lapses_on)
@@ -199,7 +210,7 @@ def _accreditation_reminders(session: Session, settings: Settings, people: dict[
                 recipient_name=person.name, recipient_email=person.email, stage=0,
                 due_on=since, stage_on=since, title=f"{standing.scheme_name}: lapsed",
                 lines=(judgement.reason, "Submit a renewal to be accredited again."),
-                link=link))
+                link=link, about=standing.scheme))
     return found + lapsed, lapsed
 
 
@@ -226,5 +237,5 @@ def _escalations(settings: Settings, people: dict[int, Learner], officers: list[
                 recipient_email=email, stage=due.stage, due_on=due.due_on,
                 stage_on=due.stage_on, title=f"{person.name} {what}: {due.title}",
                 lines=due.lines[:-1] or due.lines,
-                link=settings.page_url(f"/people/{person.reference}")))
+                link=settings.page_url(f"/people/{person.reference}"), about=due.about))
     return found

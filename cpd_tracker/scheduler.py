@@ -22,7 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from cpd_tracker import reminder_outbox, reminders
+from cpd_tracker import reminder_outbox, reminders, snapshots
 from xapi import forwarding
 
 if TYPE_CHECKING:
@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 #: When the daily lapse job runs, in the force's time zone: early, before anyone signs in.
 LAPSE_AT = time(2, 30)
+#: When the nightly compliance snapshot is taken: after the lapse job, before the reminders
+#: (whose weekly digest reads the status changes it records).
+SNAPSHOT_AT = time(3, 0)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,10 @@ def jobs(app: Flask) -> list[Job]:
     found.append(Job(id="cpd-tracker.accreditation-lapse",
                      description="record the accreditations that have lapsed",
                      run=lambda: lapse(app), every_seconds=24 * 60 * 60, daily_at=LAPSE_AT))
+    found.append(Job(id="cpd-tracker.compliance-snapshot",
+                     description="take the nightly compliance snapshot",
+                     run=lambda: snapshot(app), every_seconds=24 * 60 * 60,
+                     daily_at=SNAPSHOT_AT))
     found.append(Job(id="cpd-tracker.reminders",
                      description="send the reminders due today",
                      run=lambda: remind(app), every_seconds=24 * 60 * 60,
@@ -146,6 +153,21 @@ def lapse(app: Flask) -> list[AccreditationStanding]:
             state.db.session.remove()
         log.info("accreditations lapsed: %d", len(lapsed))
         return lapsed
+
+
+def snapshot(app: Flask, *, as_of: date | None = None) -> snapshots.SnapshotReport:
+    """Take the compliance snapshot of ``as_of`` (default today), once."""
+    from cpd_tracker.extension import get_state
+
+    with app.app_context():
+        state = get_state(app)
+        try:
+            report = snapshots.take(state.session, state.settings,
+                                    as_of=as_of or state.today())
+        finally:
+            state.db.session.remove()
+        log.info("%s", report)
+        return report
 
 
 def create_scheduler(app: Flask, *, background: bool = False) -> BaseScheduler:

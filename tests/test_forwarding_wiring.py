@@ -474,9 +474,10 @@ def test_forward_command_without_backfill_leaves_earlier_statements_alone(
 # --- the scheduler ------------------------------------------------------------------------------
 
 
-def test_without_forwarding_only_the_lapse_check_and_reminders_are_scheduled(
+def test_without_forwarding_only_the_lapse_check_snapshot_and_reminders_are_scheduled(
         host: Callable[..., Flask]) -> None:
     assert [job.id for job in scheduler.jobs(host())] == ["cpd-tracker.accreditation-lapse",
+                                                         "cpd-tracker.compliance-snapshot",
                                                          "cpd-tracker.reminders"]
 
 
@@ -501,6 +502,7 @@ def test_the_background_scheduler_runs_forwarding_once_at_a_time(
         assert job.max_instances == 1
         assert [one.id for one in runner.get_jobs()] == ["cpd-tracker.xapi-forward",
                                                          "cpd-tracker.accreditation-lapse",
+                                                         "cpd-tracker.compliance-snapshot",
                                                          "cpd-tracker.reminders"]
     finally:
         runner.shutdown(wait=False)
@@ -541,4 +543,6 @@ def test_scheduler_command_lists_its_jobs_before_it_runs(
     assert result.exit_code == 0, result.output
     assert ("cpd-tracker.accreditation-lapse: record the accreditations that have lapsed, "
             "daily at 02:30") in result.output
+    assert ("cpd-tracker.compliance-snapshot: take the nightly compliance snapshot, "
+            "daily at 03:00") in result.output
     assert started == [True]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -115,6 +115,8 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
         ("in", "ok", "403", "ok", "ok", "403", "403", "ok", "ok"),
     ("change_accreditation_status", "POST"):
         ("in", "403", "403", "403", "done", "403", "403", "done", "403"),
+    ("reminder_log", "GET"):
+        ("in", "403", "403", "403", "ok", "ok", "ok", "ok", "ok"),
     ("review_renewal", "GET"):
         ("in", "403", "403", "403", "ok", "404", "404", "ok", "404"),
     ("review_renewal", "POST"):
@@ -125,6 +127,9 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
 #: On the verification queue, whose target evidence is listed (the others see a queue without
 #: it: out of their scope, or their own).
 QUEUE_LISTS_TARGET = {"lead_in_scope", "admin"}
+#: In the reminder log, who sees the reminder about the target: leads in scope, and the lead
+#: whose own it is.
+LOG_LISTS_TARGET = {"lead_in_scope", "admin", "lead_own_evidence"}
 #: Statements each allowed POST records.
 WRITES = {"log_activity": 1, "attach_evidence": 1, "edit_activity": 2, "withdraw_activity": 1,
           "review_evidence": 1, "record_accreditation": 1, "submit_renewal": 1,
@@ -226,6 +231,24 @@ def accredited(app: Flask, target: Target, *, renewal: bool) -> Target:
     return replace(target, renewal_id=renewal_id)
 
 
+def reminded(app: Flask, target: Target) -> Target:
+    """A reminder about the target's CPD in the reminder log, naming their activity."""
+    from cpd_tracker import reminder_outbox
+    from cpd_tracker.reminders import Due
+
+    with app.app_context():
+        learner = db.session.scalar(sa.select(Learner).where(
+            Learner.reference == target.reference))
+        reminder_outbox.record(db.session, [Due(
+            key=f"shortfall:{target.reference}:intelligence-officer:2027-03-31:30",
+            kind="shortfall", learner_id=learner.id, recipient_reference=learner.reference,
+            recipient_name=learner.name, recipient_email=learner.email, stage=30,
+            due_on=date(2027, 3, 31), stage_on=date(2027, 3, 1),
+            title=f"Reminder about {target.title}", about="intelligence-officer")])
+        db.session.remove()
+    return target
+
+
 def build_world(app: Flask, *, renewals: bool = False) -> World:
     framework(app)
     use_access_hook(app)
@@ -241,12 +264,12 @@ def build_world(app: Flask, *, renewals: bool = False) -> World:
     lead = person(app, "jlead", "DS Jo Lead", roles=("intelligence-officer",))
     analyst = person(app, "jwright", "Jane Wright", unit=SOCU, roles=("intelligence-analyst",))
     return World(
-        priya=accredited(app, activity_with_evidence(
+        priya=reminded(app, accredited(app, activity_with_evidence(
             app, priya, "Covert source handling refresher",
-            secret_pdf("PRIYA-EVIDENCE-9f41c2")), renewal=renewals),
-        lead_own=accredited(app, activity_with_evidence(
+            secret_pdf("PRIYA-EVIDENCE-9f41c2")), renewal=renewals)),
+        lead_own=reminded(app, accredited(app, activity_with_evidence(
             app, lead, "Leads own surveillance course",
-            secret_pdf("LEAD-OWN-EVIDENCE-51aa0e")), renewal=renewals),
+            secret_pdf("LEAD-OWN-EVIDENCE-51aa0e")), renewal=renewals)),
         analyst_evidence_id=activity_with_evidence(
             app, analyst, "Financial analysis workshop",
             secret_pdf("ANALYST-EVIDENCE-77d0b3")).evidence_id,
@@ -326,6 +349,8 @@ def request(app: Flask, client: FlaskClient, endpoint: str, method: str, target:
         return client.get(f"/cpd/people/{target.reference}/export.pdf")
     if endpoint == "verification_queue":
         return client.get("/cpd/verification")
+    if endpoint == "reminder_log":
+        return client.get("/cpd/reminders")
     if endpoint == "review_evidence":
         url = f"/cpd/verification/evidence/{target.evidence_id}"
         if method == "GET":
@@ -460,6 +485,9 @@ def _check_page(endpoint: str, user: str, target: Target, world: World, response
             assert f'data-id="{world.analyst_evidence_id}"' in text
         if user == "lead_own_evidence":
             assert f'data-id="{world.priya.evidence_id}"' in text
+    elif endpoint == "reminder_log":
+        listed = f"Reminder about {target.title}" in text
+        assert listed == (user in LOG_LISTS_TARGET), text
     elif endpoint == "my_cpd":
         assert "My CPD" in text
     elif endpoint == "my_accreditation":

@@ -64,7 +64,7 @@ def mail_app(migrated_url: str, tmp_path: Path, smtp: SMTPServer) -> Iterator[Fl
     app = create_app(migrated_url, config={
         "TESTING": True, "CPD_EVIDENCE_FOLDER": str(tmp_path / "evidence"),
         "MAIL_SERVER": smtp.host, "MAIL_PORT": smtp.port, "CPD_MAIL_SENDER": SENDER,
-        "CPD_LMS_HOME_PAGE": f"{HOME}/"})
+        "CPD_LMS_HOME_PAGE": f"{HOME}/", "CPD_DIGEST_DAY": None})
     with app.app_context():
         db.create_all()
     framework(app)

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from cpd_tracker import frameworks, get_state, migration
+from cpd_tracker import frameworks, get_state, migration, snapshots
 from cpd_tracker.activities import ActivityEntry, log_activity
 from cpd_tracker.allowances import Lead, approve_absence, grant_exemption, grant_extension
 from cpd_tracker.demo.models import DemoUser, db
@@ -218,6 +218,21 @@ def seed(app: Flask) -> None:
             approve_absence(db.session, state.settings, lead, learner,
                             starts_on=today - timedelta(days=started),
                             ends_on=today + timedelta(days=ends_in), reason=reason)
+    _seed_snapshots(app)
+
+
+#: Weeks of compliance snapshots the seed takes (as the nightly job would have), for trends and
+#: the leads' weekly digest.
+SNAPSHOT_WEEKS = 12
+
+
+def _seed_snapshots(app: Flask) -> None:
+    """A snapshot a week for the past weeks and one today, as the nightly job would have taken
+    them (each judged from the record as it stands: CPD dated after a day is not counted)."""
+    state = get_state(app)
+    today = state.today()
+    for weeks in range(SNAPSHOT_WEEKS, -1, -1):
+        snapshots.take(db.session, state.settings, as_of=today - timedelta(weeks=weeks))
 
 
 def _on(today: date, days_ago: int, joined: date) -> date:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug import Response
 
-from cpd_tracker import evidence
+from cpd_tracker import evidence, reminder_log
 from cpd_tracker.allowances import Lead
 from cpd_tracker.forms import DecisionForm
 from cpd_tracker.models import Activity, Evidence, Learner, Role
@@ -19,6 +19,7 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/verification", "verification_queue", queue)
     blueprint.add_url_rule("/verification/evidence/<int:evidence_id>", "review_evidence",
                            review_evidence, methods=["GET", "POST"])
+    blueprint.add_url_rule("/reminders", "reminder_log", reminders)
 
 
 def queue() -> tuple[str, int]:
@@ -34,6 +35,24 @@ def queue() -> tuple[str, int]:
                                   .order_by(Learner.org_unit)).all()
     return render_template("cpd_tracker/verification_queue.html", page=page, roles=roles,
                            units=units, role=role, unit=unit), 200
+
+
+def reminders() -> tuple[str, int]:
+    """The reminder log: who was sent what, when, and whether it was delivered, newest first,
+    for the people in the lead's scope (and the lead's own digests)."""
+    state, user = may(VERIFY, None)
+    state_filter = request.args.get("state") or None
+    kind = request.args.get("kind") or None
+    person = (request.args.get("person") or "").strip()[:100] or None
+    try:
+        page = reminder_log.reminder_log(state.session, state.access(user), state=state_filter,
+                                         kind=kind, person=person,
+                                         page=page_number(request.args.get("page")))
+    except reminder_log.BadFilter as bad:
+        abort(400, str(bad))
+    return render_template("cpd_tracker/reminder_log.html", page=page, states=reminder_log.STATES,
+                           kinds=reminder_log.KINDS, state=state_filter, kind=kind,
+                           person=person), 200
 
 
 def review_evidence(evidence_id: int) -> Response | tuple[str, int]:

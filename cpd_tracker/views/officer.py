@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from werkzeug import Response
 
-from cpd_tracker import activities, frameworks
-from cpd_tracker.compliance import format_minutes
+from cpd_tracker import activities, frameworks, reminder_log
+from cpd_tracker.compliance import Status, format_minutes
 from cpd_tracker.forms import ActivityForm
 from cpd_tracker.learners import roles_held
 from cpd_tracker.permissions import LOG_OWN_CPD, VIEW_OWN_CPD
@@ -24,8 +24,11 @@ def my_cpd() -> str:
     state, _user, learner = signed_in_learner(VIEW_OWN_CPD)
     record = activities.officer_record(state.session, state.settings, learner,
                                        today=state.today())
+    met = [standing.role_code for standing in record.standings
+           if standing.judgement.status in (Status.COMPLIANT, Status.EXEMPT)]
+    notices = reminder_log.notices(state.session, learner, today=state.today(), met=met)
     return render_template("cpd_tracker/my_cpd.html", learner=learner, record=record,
-                           category_label=state.settings.category_label)
+                           notices=notices, category_label=state.settings.category_label)
 
 
 def log_activity() -> Response | tuple[str, int]:
