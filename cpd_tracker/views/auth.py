@@ -58,6 +58,17 @@ def learner_by_reference(reference: str) -> Learner:
     return learner
 
 
+def text_argument(name: str, *, longest: int = 100) -> str | None:
+    """A free-text query argument, stripped and cut to ``longest``, or ``None`` if empty; a
+    control character (NUL, which PostgreSQL refuses in text) is a 400 naming the argument."""
+    from flask import request
+
+    raw = (request.args.get(name) or "").strip()[:longest]
+    if any(ord(character) < 32 for character in raw):
+        abort(400, f"{name} must not contain control characters")
+    return raw or None
+
+
 #: The highest page number accepted: far beyond any real list, far below database limits.
 MAX_PAGE = 100_000
 

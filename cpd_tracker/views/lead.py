@@ -12,7 +12,7 @@ from cpd_tracker.allowances import Lead
 from cpd_tracker.forms import DecisionForm
 from cpd_tracker.models import Activity, Evidence, Learner, Role
 from cpd_tracker.permissions import VERIFY
-from cpd_tracker.views.auth import may, page_number
+from cpd_tracker.views.auth import may, page_number, text_argument
 
 
 def register(blueprint: Blueprint) -> None:
@@ -25,8 +25,8 @@ def register(blueprint: Blueprint) -> None:
 def queue() -> tuple[str, int]:
     """Evidence and renewals waiting for a decision, oldest first, in the lead's scope."""
     state, user = may(VERIFY, None)
-    role = request.args.get("role") or None
-    unit = request.args.get("unit") or None
+    role = text_argument("role")
+    unit = text_argument("unit", longest=255)
     page = evidence.verification_queue(state.session, state.access(user), role=role, unit=unit,
                                        page=page_number(request.args.get("page")))
     roles = state.session.execute(sa.select(Role.code, Role.name).order_by(Role.name)).all()
@@ -41,9 +41,9 @@ def reminders() -> tuple[str, int]:
     """The reminder log: who was sent what, when, and whether it was delivered, newest first,
     for the people in the lead's scope (and the lead's own digests)."""
     state, user = may(VERIFY, None)
-    state_filter = request.args.get("state") or None
-    kind = request.args.get("kind") or None
-    person = (request.args.get("person") or "").strip()[:100] or None
+    state_filter = text_argument("state")
+    kind = text_argument("kind")
+    person = text_argument("person")
     try:
         page = reminder_log.reminder_log(state.session, state.access(user), state=state_filter,
                                          kind=kind, person=person,
