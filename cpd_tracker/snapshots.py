@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.orm import Session
 
-from cpd_tracker.assessment import Standing, assess
+from cpd_tracker.assessment import assess
 from cpd_tracker.config import Settings
 from cpd_tracker.models import Learner, Snapshot, SnapshotCount, StatusChange
 
@@ -45,16 +44,13 @@ class SnapshotReport:
                 f"{self.standings} standings, {self.changes} status change(s)")
 
 
-def take(session: Session, settings: Settings, *, as_of: date,
-         standings: Sequence[Standing] | None = None) -> SnapshotReport:
+def take(session: Session, settings: Settings, *, as_of: date) -> SnapshotReport:
     """Take the snapshot of ``as_of`` once: counts and status changes in one transaction, or
-    nothing if the day has one (a second scheduler, a rerun). ``standings`` may be passed when
-    the caller has judged the force on ``as_of`` already."""
+    nothing if the day has one (a second scheduler, a rerun)."""
     if session.scalar(sa.select(Snapshot.id).where(Snapshot.taken_on == as_of)) is not None:
         session.rollback()
         return SnapshotReport(as_of, taken=False)
-    if standings is None:
-        standings = assess(session, settings, as_of=as_of)
+    standings = assess(session, settings, as_of=as_of)
     last = _last_statuses(session, as_of)
     snapshot = Snapshot(taken_on=as_of, people=len({s.learner_id for s in standings}),
                         standings=len(standings))

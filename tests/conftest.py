@@ -24,6 +24,8 @@ from werkzeug.serving import make_server
 from cpd_tracker import migration
 from cpd_tracker.demo import create_app
 from cpd_tracker.demo.models import db
+from tests.factories import framework
+from tests.smtp_server import SMTPServer
 
 DATABASE_ENV = "CPD_TEST_DATABASE_URL"
 OUTPUT = Path(os.environ.get("CPD_TEST_OUTPUT", Path(__file__).resolve().parent.parent
@@ -130,3 +132,34 @@ def page(live_server: str):
         yield context.new_page()
         context.close()
         browser.close()
+
+
+#: The sender and LMS home page of the mail tests' host.
+SENDER = "cpd@force.example"
+HOME = "https://lms.force.example"
+
+
+@pytest.fixture
+def smtp() -> Iterator[SMTPServer]:
+    """A real SMTP server on localhost (aiosmtpd) that keeps what it receives."""
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_app(migrated_url: str, tmp_path: Path, smtp: SMTPServer) -> Iterator[Flask]:
+    """The demo host (IPP example loaded) sending mail to the test SMTP server; no digests
+    unless a test asks for them; emptied after each test."""
+    app = create_app(migrated_url, config={
+        "TESTING": True, "CPD_EVIDENCE_FOLDER": str(tmp_path / "evidence"),
+        "MAIL_SERVER": smtp.host, "MAIL_PORT": smtp.port, "CPD_MAIL_SENDER": SENDER,
+        "CPD_LMS_HOME_PAGE": f"{HOME}/", "CPD_DIGEST_DAY": None})
+    with app.app_context():
+        db.create_all()
+    framework(app)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        empty_tables(db.engine)
+        db.engine.dispose()

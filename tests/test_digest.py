@@ -53,13 +53,6 @@ MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 
 
 @pytest.fixture
-def smtp() -> Iterator[SMTPServer]:
-    server = SMTPServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def host(migrated_url: str, tmp_path: Path, smtp: SMTPServer) -> Iterator[Callable[..., Flask]]:
     """Make the demo host (IPP example loaded) sending mail to the test SMTP server, with the
     configuration given; the tables are emptied after the test."""

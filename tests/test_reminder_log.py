@@ -12,10 +12,8 @@ from __future__ import annotations
 import html
 import random
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -27,20 +25,16 @@ from flask.testing import FlaskClient
 from cpd_tracker import get_state, reminder_outbox, scheduler
 from cpd_tracker.allowances import Lead, grant_extension
 from cpd_tracker.compliance import format_date
-from cpd_tracker.demo import create_app
 from cpd_tracker.demo.models import DemoUser, db
 from cpd_tracker.models import Learner, Reminder
 from cpd_tracker.permissions import Access, LeadScope
 from cpd_tracker.reminders import Due
-from tests.conftest import empty_tables
 from tests.factories import framework, sign_in, today
 from tests.smtp_server import SMTPServer
 from tests.test_reminders import (
     FIB,
-    HOME,
     LONDON,
     OFFICER,
-    SENDER,
     SOCU,
     accredited_until,
     cycle_end,
@@ -54,31 +48,6 @@ SCHEME = "ipp-example"
 
 
 # --- arranging ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def smtp() -> Iterator[SMTPServer]:
-    server = SMTPServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def mail_app(migrated_url: str, tmp_path: Path, smtp: SMTPServer) -> Iterator[Flask]:
-    """The demo host (IPP example loaded) sending mail to the test SMTP server; no digests
-    unless a test asks for them; emptied after each test."""
-    app = create_app(migrated_url, config={
-        "TESTING": True, "CPD_EVIDENCE_FOLDER": str(tmp_path / "evidence"),
-        "MAIL_SERVER": smtp.host, "MAIL_PORT": smtp.port, "CPD_MAIL_SENDER": SENDER,
-        "CPD_LMS_HOME_PAGE": f"{HOME}/", "CPD_DIGEST_DAY": None})
-    with app.app_context():
-        db.create_all()
-    framework(app)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        empty_tables(db.engine)
-        db.engine.dispose()
 
 
 @pytest.fixture

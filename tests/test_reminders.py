@@ -10,7 +10,6 @@ from __future__ import annotations
 import email
 import email.policy
 import threading
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from email.message import EmailMessage, Message
@@ -28,51 +27,24 @@ from cpd_tracker import accreditation, frameworks, get_state, reminder_outbox, s
 from cpd_tracker.activities import ActivityEntry, log_activity
 from cpd_tracker.allowances import Lead, grant_exemption, grant_extension
 from cpd_tracker.compliance import format_date
-from cpd_tracker.demo import create_app
 from cpd_tracker.demo.models import DemoUser, db
 from cpd_tracker.learners import assign_role
 from cpd_tracker.mail import SMTPTransport, reminder_message
 from cpd_tracker.models import Learner, Reminder
 from cpd_tracker.permissions import Access, LeadScope
 from cpd_tracker.reminders import due_reminders, stage_due
-from tests.conftest import empty_tables
+from tests.conftest import HOME, SENDER
 from tests.factories import framework, today
 from tests.smtp_server import SMTPServer
 
 OFFICER = "intelligence-officer"
 FIB = "Force Intelligence Bureau"
 SOCU = "Serious Organised Crime Unit"
-HOME = "https://lms.force.example"
-SENDER = "cpd@force.example"
 LONDON = ZoneInfo("Europe/London")
 LEAD = Lead("jlead", "Insp Jo Lead")
 STAGES = (90, 60, 30, 7, 0, -7)
 DUE = date(2027, 3, 31)
 
-
-@pytest.fixture
-def smtp() -> Iterator[SMTPServer]:
-    server = SMTPServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def mail_app(migrated_url: str, tmp_path: Path, smtp: SMTPServer) -> Iterator[Flask]:
-    """The demo host (IPP example loaded) sending mail to the test SMTP server; emptied
-    after each test."""
-    app = create_app(migrated_url, config={
-        "TESTING": True, "CPD_EVIDENCE_FOLDER": str(tmp_path / "evidence"),
-        "MAIL_SERVER": smtp.host, "MAIL_PORT": smtp.port, "CPD_MAIL_SENDER": SENDER,
-        "CPD_LMS_HOME_PAGE": f"{HOME}/", "CPD_DIGEST_DAY": None})
-    with app.app_context():
-        db.create_all()
-    framework(app)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        empty_tables(db.engine)
-        db.engine.dispose()
 
 
 def cycle_end(app: Flask) -> date:
