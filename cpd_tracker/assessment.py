@@ -36,11 +36,12 @@ from cpd_tracker.requirements import RequirementSet
 
 @dataclass(frozen=True)
 class Scope:
-    """Whom to judge: everyone, or those in a role, a unit, or one person."""
+    """Whom to judge: everyone, or those in a role, a unit, one person or some people."""
 
     role: str | None = None
     unit: str | None = None
     learner_id: int | None = None
+    learners: frozenset[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,8 @@ def _scoped(query: Any, scope: Scope, *, role_column: Any = None) -> Any:
         query = query.where(Learner.org_unit == scope.unit)
     if scope.learner_id is not None:
         query = query.where(Learner.id == scope.learner_id)
+    if scope.learners is not None:
+        query = query.where(Learner.id.in_(sorted(scope.learners)))
     if scope.role is not None and role_column is not None:
         query = query.where(role_column == scope.role)
     return query
@@ -160,7 +163,7 @@ def _scoped(query: Any, scope: Scope, *, role_column: Any = None) -> Any:
 
 def _people_in(query: Any, scope: Scope, learner_id: Any) -> Any:
     """``query`` (over a table with a learner column) narrowed to the people in ``scope``."""
-    if scope.unit is None and scope.learner_id is None:
+    if scope.unit is None and scope.learner_id is None and scope.learners is None:
         return query
     return _scoped(query.join(Learner, Learner.id == learner_id), scope)
 

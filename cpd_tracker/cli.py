@@ -20,6 +20,7 @@ from cpd_tracker import (
     migration,
     projection,
     reports,
+    standings,
 )
 from cpd_tracker import scheduler as jobs
 from cpd_tracker.models import Learner
@@ -85,6 +86,7 @@ def rebuild() -> None:
         granted = allowances.rebuild(state.session, state.settings)
         attached = evidence.rebuild(state.session, state.settings)
         accredited = accreditation.rebuild(state.session, state.settings)
+        standings.mark_everyone(state.session)
         state.session.commit()
     except Exception:
         state.session.rollback()

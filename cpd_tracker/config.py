@@ -16,7 +16,8 @@ from datetime import date, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from cpd_tracker import vocabulary
+from cpd_tracker import api_clients, vocabulary
+from cpd_tracker.api_clients import ApiClient
 from xapi.forwarding import ForwardTarget
 from xapi.validation import VOIDED_VERB
 
@@ -57,6 +58,7 @@ DEFAULTS: dict[str, Any] = {
     "CPD_REMINDER_TIME": "07:00",
     "CPD_REMINDER_CATCH_UP_DAYS": 3,
     "CPD_DIGEST_DAY": "monday",
+    "CPD_API_TOKENS": None,
 }
 
 _IDENTITIES = ("account", "mbox")
@@ -178,6 +180,8 @@ class Settings:
     #: The weekday leads get their weekly digest, 0 for Monday; ``None``: no digest
     #: (``CPD_DIGEST_DAY``).
     digest_weekday: int | None = 0
+    #: The reporting tools that may call the JSON API with a token (``CPD_API_TOKENS``).
+    api_clients: tuple[ApiClient, ...] = ()
 
     def page_url(self, path: str) -> str:
         """The absolute address of one of the library's pages (``path`` after the prefix),
@@ -241,7 +245,15 @@ def load(config: Mapping[str, Any]) -> Settings:
         reminder_time=_clock(config["CPD_REMINDER_TIME"]),
         reminder_catch_up_days=_catch_up(config["CPD_REMINDER_CATCH_UP_DAYS"]),
         digest_weekday=_weekday(config["CPD_DIGEST_DAY"]),
+        api_clients=_api_clients(config["CPD_API_TOKENS"]),
     )
+
+
+def _api_clients(value: Any) -> tuple[ApiClient, ...]:
+    try:
+        return api_clients.parse(value)
+    except api_clients.ApiClientError as error:
+        raise ConfigError(str(error)) from None
 
 
 def _clock(value: Any) -> time:

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from cpd_tracker import standings
 from cpd_tracker.models import Activity, Learner, LearnerRole, Role, activity_role
 from cpd_tracker.statements import LearnerIdentity
 
@@ -77,6 +78,8 @@ def sync_learner(session: Session, profile: LearnerProfile) -> tuple[Learner, st
             setattr(learner, field.name, value)
             changed = True
     session.flush()
+    if created or changed:
+        standings.mark(session, [learner.id])  # a new unit, hours (FTE) or joining date
     return learner, "created" if created else "updated" if changed else "unchanged"
 
 
@@ -107,6 +110,7 @@ def assign_role(session: Session, learner: Learner, role_code: str, started_on: 
                            activity_role.c.role_id == role.id),
     )
     session.execute(sa.insert(activity_role).from_select(["activity_id", "role_id"], in_period))
+    standings.mark(session, [learner.id])
     return held
 
 

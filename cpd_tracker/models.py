@@ -50,6 +50,9 @@ class Learner(Base):
         back_populates="learner", order_by="LearnerRole.started_on"
     )
 
+    #: People lists sort by name (and page through it) across a whole force.
+    __table_args__ = (sa.Index("ix_cpd_learner_name", "name", "reference"),)
+
 
 class Framework(Base):
     """A requirement framework (IPP, NMC revalidation...) as loaded from its file."""
@@ -448,3 +451,76 @@ class StatusChange(Base):
         sa.Index("ix_cpd_status_change_learner_role", "learner_id", "role_code", "id"),
         sa.Index("ix_cpd_status_change_changed_on", "changed_on"),
     )
+
+
+class CurrentStanding(Base):
+    """A person's standing in a role as last judged, kept so the leads' lists, dashboard and
+    exports can sort, filter and page a whole force in SQL instead of judging it per request.
+
+    It is a cache of :func:`cpd_tracker.assessment.assess`, never the record:
+    :mod:`cpd_tracker.standings` rejudges the people whose records changed (see
+    :class:`StandingMark`) and everyone once a day, because time alone moves a status.
+    """
+
+    __tablename__ = "cpd_standing"
+
+    learner_id: Mapped[int] = mapped_column(sa.ForeignKey("cpd_learner.id"), primary_key=True)
+    role_id: Mapped[int] = mapped_column(sa.ForeignKey("cpd_role.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(16))
+    #: 0 for the best status (exempt) to 4 for the worst, for sorting worst first.
+    status_rank: Mapped[int] = mapped_column(sa.Integer)
+    framework: Mapped[str] = mapped_column(sa.String(64))
+    version: Mapped[str] = mapped_column(sa.String(32))
+    cycle_start: Mapped[date] = mapped_column(sa.Date)
+    cycle_end: Mapped[date] = mapped_column(sa.Date)
+    #: The cycle's due date (its end, or a lead's extension).
+    due_on: Mapped[date] = mapped_column(sa.Date, index=True)
+    #: The earliest date something is still owed by (an item may expire before the cycle
+    #: ends); ``None`` when nothing is owed.
+    next_due_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    #: The role's main time rule (the one with the largest target): done and target in
+    #: minutes, target after pro rata; ``None`` when the role counts no time.
+    done_minutes: Mapped[int | None] = mapped_column(sa.Integer)
+    target_minutes: Mapped[int | None] = mapped_column(sa.Integer)
+    #: Of every rule together: what share is done, 0 to 100, for sorting by progress.
+    percent: Mapped[int] = mapped_column(sa.Integer)
+    last_activity_on: Mapped[date | None] = mapped_column(sa.Date)
+    #: Every rule's figures and the next step, as the compliance report writes them.
+    rules_text: Mapped[str] = mapped_column(sa.Text)
+    next_step: Mapped[str] = mapped_column(sa.Text)
+    judged_on: Mapped[date] = mapped_column(sa.Date)
+
+    learner: Mapped[Learner] = relationship()
+    role: Mapped[Role] = relationship()
+
+    __table_args__ = (
+        sa.Index("ix_cpd_standing_status_rank", "status_rank"),
+        sa.Index("ix_cpd_standing_role", "role_id", "status_rank"),
+    )
+
+
+class StandingMark(Base):
+    """Someone's records changed, so their :class:`CurrentStanding` rows must be judged again
+    (``learner_id`` ``None``: everyone, as when a framework changes).
+
+    Written in the transaction that changes the record, so a mark is visible exactly when the
+    change is; the refresh deletes the marks it has seen, by id, never "up to" an id, because
+    ids are not committed in order.
+    """
+
+    __tablename__ = "cpd_standing_mark"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("cpd_learner.id", ondelete="CASCADE"))
+
+
+class StandingRefresh(Base):
+    """One row: the day the whole of ``cpd_standing`` was last judged. Refreshes update it
+    first, which makes them take turns (a row lock on PostgreSQL, the write lock on SQLite)."""
+
+    __tablename__ = "cpd_standing_refresh"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    judged_on: Mapped[date | None] = mapped_column(sa.Date)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

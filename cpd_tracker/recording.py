@@ -17,6 +17,7 @@ from cpd_tracker.config import Settings
 from cpd_tracker.crediting import CreditingProjection, matching_rule
 from cpd_tracker.evidence import EvidenceProjection
 from cpd_tracker.projection import ActivityProjection
+from cpd_tracker.standings import StandingListener
 from cpd_tracker.statements import client_name
 from xapi import StatementConflict, StatementListener, StatementStore
 from xapi.forwarding import OutboxListener, Select, forward_everything
@@ -26,7 +27,8 @@ def listeners(settings: Settings) -> list[StatementListener]:
     """The listeners for a statement store working for this app."""
     found: list[StatementListener] = [ActivityProjection(settings), AllowanceProjection(settings),
                                       CreditingProjection(settings), EvidenceProjection(settings),
-                                      AccreditationProjection(settings)]
+                                      AccreditationProjection(settings),
+                                      StandingListener(settings)]
     if settings.xapi_forward is not None:
         found.append(OutboxListener([settings.xapi_forward.target],
                                     select=forwarded(settings)))

@@ -35,7 +35,7 @@ def standing_row(standing: Standing) -> dict[str, Any]:
         "cycle_end": judgement.cycle.end.isoformat(),
         "due": judgement.due.isoformat(),
         "status": judgement.status.value,
-        "rules": "; ".join(_rule_text(result) for result in judgement.rules),
+        "rules": "; ".join(rule_text(result) for result in judgement.rules),
         "next_step": judgement.next_step,
     }
 
@@ -81,7 +81,7 @@ def _table(standings: Sequence[Standing], as_of: date) -> str:
         return f"No one in scope holds a role with requirements in force on {as_of}.\n"
     headers = ("Reference", "Name", "Unit", "Role", "Status", "Due", "Progress")
     rows = [(s.reference, s.name, s.org_unit or "", s.role_code, s.judgement.status.label,
-             s.judgement.due.isoformat(), "; ".join(_rule_text(r) for r in s.judgement.rules))
+             s.judgement.due.isoformat(), "; ".join(rule_text(r) for r in s.judgement.rules))
             for s in standings]
     widths = [max(len(str(row[i])) for row in (headers, *rows)) for i in range(len(headers))]
     lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
@@ -93,7 +93,8 @@ def _table(standings: Sequence[Standing], as_of: date) -> str:
                      ) + "\n"
 
 
-def _rule_text(result: Any) -> str:
+def rule_text(result: Any) -> str:
+    """One rule's figures as a report cell: ``"Total CPD 14 h of 20 h"``."""
     if result.rule.measure == "item":
         return result.summary
     return f"{result.rule.label} {result.summary}"

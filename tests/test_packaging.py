@@ -43,6 +43,7 @@ def test_wheel_contains_templates_migrations_and_static_files(wheel: Path) -> No
         "cpd_tracker/templates/cpd_tracker/mail/reminders.txt",
         "cpd_tracker/migrations/versions/0005_reminders.py",
         "cpd_tracker/migrations/versions/0006_compliance_snapshots.py",
+        "cpd_tracker/migrations/versions/0007_current_standings.py",
         "cpd_tracker/migrations/env.py",
         "cpd_tracker/migrations/script.py.mako",
         "cpd_tracker/migrations/versions/0001_foundation.py",

@@ -123,6 +123,19 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
         ("in", "403", "403", "403", "done", "404", "404", "done", "404"),
     ("static", "GET"):
         ("ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"),
+    ("dashboard", "GET"):
+        ("in", "403", "403", "403", "ok", "ok", "ok", "ok", "ok"),
+    ("people", "GET"):
+        ("in", "403", "403", "403", "ok", "ok", "ok", "ok", "ok"),
+    # The JSON API answers 401 instead of sending anyone to a sign-in page.
+    ("api_openapi", "GET"):
+        ("ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"),
+    ("api_compliance", "GET"):
+        ("401", "403", "403", "403", "ok", "ok", "ok", "ok", "ok"),
+    ("api_person_compliance", "GET"):
+        ("401", "ok", "404", "ok", "ok", "404", "404", "ok", "ok"),
+    ("api_activities", "GET"):
+        ("401", "ok", "404", "ok", "ok", "404", "404", "ok", "ok"),
 }
 #: On the verification queue, whose target evidence is listed (the others see a queue without
 #: it: out of their scope, or their own).
@@ -130,6 +143,9 @@ QUEUE_LISTS_TARGET = {"lead_in_scope", "admin"}
 #: In the reminder log, who sees the reminder about the target: leads in scope, and the lead
 #: whose own it is.
 LOG_LISTS_TARGET = {"lead_in_scope", "admin", "lead_own_evidence"}
+#: In the people list (and the API's scope compliance), who sees the target: leads in scope,
+#: and the lead whose own record it is.
+PEOPLE_LISTS_TARGET = {"lead_in_scope", "admin", "lead_own_evidence"}
 #: Statements each allowed POST records.
 WRITES = {"log_activity": 1, "attach_evidence": 1, "edit_activity": 2, "withdraw_activity": 1,
           "review_evidence": 1, "record_accreditation": 1, "submit_renewal": 1,
@@ -387,6 +403,18 @@ def request(app: Flask, client: FlaskClient, endpoint: str, method: str, target:
                                       "comment": ""})
     if endpoint == "static":
         return client.get("/cpd/cpd-static/cpd_tracker/cpd.css")
+    if endpoint == "dashboard":
+        return client.get("/cpd/dashboard")
+    if endpoint == "people":
+        return client.get("/cpd/people")
+    if endpoint == "api_openapi":
+        return client.get("/cpd/api/v1/openapi.json")
+    if endpoint == "api_compliance":
+        return client.get("/cpd/api/v1/compliance")
+    if endpoint == "api_person_compliance":
+        return client.get(f"/cpd/api/v1/people/{target.reference}/compliance")
+    if endpoint == "api_activities":
+        return client.get("/cpd/api/v1/activities", query_string={"person": target.reference})
     raise AssertionError(f"no request written for {endpoint} {method}: add one")
 
 
@@ -397,8 +425,8 @@ def test_the_matrix_covers_every_route_of_the_blueprint(app: Flask) -> None:
     assert routes - set(MATRIX) == set(), "routes without a row in the permissions matrix"
     assert set(MATRIX) - routes == set(), "rows for routes the blueprint no longer has"
     assert all(len(row) == len(USERS) for row in MATRIX.values())
-    assert {cell for row in MATRIX.values() for cell in row} <= {"in", "ok", "done", "403", "404",
-                                                                 "422"}
+    assert {cell for row in MATRIX.values() for cell in row} <= {"in", "ok", "done", "401", "403",
+                                                                 "404", "422"}
     assert not any(rule.endpoint.startswith("xapi.") and rule.endpoint in MATRIX
                    for rule in app.url_map.iter_rules())
 
@@ -431,7 +459,7 @@ def test_permissions_matrix(app: Flask, endpoint: str, method: str, user: str,
 
     if expected != "done":
         assert after == before, "nothing is recorded by a page view or a refusal"
-    if expected in ("in", "403", "404", "422"):
+    if expected in ("in", "401", "403", "404", "422"):
         # Nothing of the target's record leaks into a refusal.
         assert target.content not in body
         assert target.title.encode() not in body
@@ -497,6 +525,21 @@ def _check_page(endpoint: str, user: str, target: Target, world: World, response
         assert 'data-scheme="ipp-example"' in text
     elif endpoint == "review_renewal":
         assert f"Renewal of {target.title}" in text
+    elif endpoint == "people":
+        listed = f'data-reference="{target.reference}"' in text
+        assert listed == (user in PEOPLE_LISTS_TARGET), text
+    elif endpoint == "dashboard":
+        assert "Compliance dashboard" in text
+    elif endpoint == "api_openapi":
+        assert response.get_json()["paths"]
+    elif endpoint == "api_compliance":
+        listed = [item["reference"] for item in response.get_json()["items"]]
+        assert (target.reference in listed) == (user in PEOPLE_LISTS_TARGET), listed
+    elif endpoint == "api_person_compliance":
+        assert response.get_json()["reference"] == target.reference
+    elif endpoint == "api_activities":
+        titles = [item["title"] for item in response.get_json()["items"]]
+        assert target.title in titles
 
 
 REFUSED_FILE_USERS = ("other_officer", "lead_other_unit", "lead_other_role")

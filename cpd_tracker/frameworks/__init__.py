@@ -144,6 +144,10 @@ def load(session: Session, spec: FrameworkSpec, *, today: date) -> LoadReport:
     if errors:
         raise FrameworkInvalid(spec.framework, errors)
     session.flush()
+    if report.changed:
+        from cpd_tracker import standings
+
+        standings.mark_everyone(session)  # new rules judge everyone holding the roles anew
     return report
 
 

@@ -1,4 +1,4 @@
-"""The blueprint: pages and (later) the JSON API, mounted at ``CPD_URL_PREFIX``."""
+"""The blueprint: pages and the JSON API, mounted at ``CPD_URL_PREFIX``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from cpd_tracker.resources import resource_dir
 
 def create_blueprint() -> Blueprint:
     """A fresh blueprint per app, so two apps in one process never share state."""
-    from cpd_tracker.views import accreditation, lead, officer, records
+    from cpd_tracker.views import accreditation, api, force, lead, officer, records
 
     blueprint = Blueprint(
         "cpd_tracker",
@@ -27,6 +27,8 @@ def create_blueprint() -> Blueprint:
     records.register(blueprint)
     lead.register(blueprint)
     accreditation.register(blueprint)
+    force.register(blueprint)
+    api.register(blueprint)
     blueprint.add_app_template_global(_verification_label, "cpd_verification_label")
     blueprint.add_app_template_filter(_local, "cpd_local")
     blueprint.add_app_template_global(_can, "cpd_can")
