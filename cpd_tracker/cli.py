@@ -16,6 +16,7 @@ from cpd_tracker import (
     assessment,
     crediting,
     evidence,
+    force_cli,
     frameworks,
     migration,
     projection,
@@ -30,6 +31,8 @@ from xapi import forwarding
 from xapi.models import ClientRecord
 
 cpd = AppGroup("cpd", help="cpd-tracker: continuing professional development records.")
+for _command in force_cli.COMMANDS:
+    cpd.add_command(_command)
 
 
 def _state():

@@ -22,6 +22,7 @@ from cpd_tracker.models import (
     Accreditation,
     CurrentStanding,
     Learner,
+    LearnerRole,
     Role,
     Snapshot,
     SnapshotCount,
@@ -44,8 +45,9 @@ class StatusCounts:
 
     label: str
     counts: dict[Status, int] = field(default_factory=dict)
-    #: What the group filters the people list by (``{"role": "intelligence-officer"}``).
-    arguments: dict[str, str] = field(default_factory=dict)
+    #: What the group filters the people list by (``{"role": "intelligence-officer"}``);
+    #: ``None`` when no filter picks it out (people without a unit).
+    arguments: dict[str, str] | None = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -109,7 +111,9 @@ def dashboard(session: Session, access: permissions.Access, *, today: date,
         units[org_unit or ""].append(found)
     by_role = [StatusCounts(name, _sum(found), {"role": code})
                for (code, name), found in sorted(roles.items(), key=lambda item: item[0][1])]
-    by_unit = sorted((StatusCounts(name or "(no unit)", _sum(found), {"unit": name})
+    # People without a unit have no filter to open; their row is not a link.
+    by_unit = sorted((StatusCounts(name or "(no unit)", _sum(found),
+                                   {"unit": name} if name else None)
                       for name, found in units.items()),
                      key=lambda group: (-group.failing, group.label))
     longest = max(LAPSE_WINDOWS)
@@ -137,22 +141,21 @@ def _sum(groups: Any) -> dict[Status, int]:
 
 def _people(query: sa.Select[Any], access: permissions.Access, role: str | None,
             unit: str | None) -> sa.Select[Any]:
-    query = query.where(permissions.visible(access, permissions.VIEW_RECORD))
+    query = query.where(permissions.visible_standings(access))
     if unit:
-        query = query.where(Learner.org_unit == unit)
+        query = query.where(CurrentStanding.org_unit == unit)
     if role:
-        query = query.where(Role.code == role)
+        query = query.where(CurrentStanding.role_code == role)
     return query
 
 
 def _counts(session: Session, access: permissions.Access, role: str | None, unit: str | None
             ) -> dict[tuple[str, str, str | None], dict[Status, int]]:
+    standing = CurrentStanding
     query = _people(
-        sa.select(Role.code, Role.name, Learner.org_unit, CurrentStanding.status,
-                  sa.func.count())
-        .join(Learner, Learner.id == CurrentStanding.learner_id)
-        .join(Role, Role.id == CurrentStanding.role_id), access, role, unit,
-    ).group_by(Role.code, Role.name, Learner.org_unit, CurrentStanding.status)
+        sa.select(standing.role_code, standing.role_name, standing.org_unit, standing.status,
+                  sa.func.count()), access, role, unit,
+    ).group_by(standing.role_code, standing.role_name, standing.org_unit, standing.status)
     found: dict[tuple[str, str, str | None], dict[Status, int]] = defaultdict(dict)
     for code, name, org_unit, status, count in session.execute(query):
         found[(code, name, org_unit)][Status(status)] = count
@@ -161,17 +164,18 @@ def _counts(session: Session, access: permissions.Access, role: str | None, unit
 
 def _trend(session: Session, access: permissions.Access, role: str | None, unit: str | None,
            today: date) -> list[tuple[date, StatusCounts]]:
-    """The snapshots of the last :data:`TREND_WEEKS` weeks, the latest of each week.
+    """The snapshots of the last :data:`TREND_WEEKS` weeks (this one included, from Monday),
+    the latest of each week.
 
     Snapshots keep counts by role and unit, not people, so a lead sees the trend of the units
     and roles they lead (all of it for the force or an admin); a line manager's reports are not
     in it.
     """
-    since = today - timedelta(weeks=TREND_WEEKS)
+    since = today - timedelta(days=today.weekday(), weeks=TREND_WEEKS - 1)  # a Monday
     query = (sa.select(Snapshot.taken_on, SnapshotCount.status,
                        sa.func.sum(SnapshotCount.count))
              .join(Snapshot, Snapshot.id == SnapshotCount.snapshot_id)
-             .where(Snapshot.taken_on > since, Snapshot.taken_on <= today,
+             .where(Snapshot.taken_on >= since, Snapshot.taken_on <= today,
                     _snapshot_scope(access))
              .group_by(Snapshot.taken_on, SnapshotCount.status))
     if role:
@@ -205,24 +209,28 @@ def _lapsing(session: Session, access: permissions.Access, role: str | None, uni
     """For each window: standings with something owed by its end (not yet overdue), and
     accreditations that expire by then without a lead's decision on them."""
     ends = {days: today + timedelta(days=days) for days in LAPSE_WINDOWS}
+    standing = CurrentStanding
     owed = _people(
-        sa.select(*(sa.func.count(sa.case((CurrentStanding.next_due_on <= end, 1)))
+        sa.select(*(sa.func.count(sa.case((standing.next_due_on <= end, 1)))
                     for end in ends.values()))
-        .join(Learner, Learner.id == CurrentStanding.learner_id)
-        .join(Role, Role.id == CurrentStanding.role_id)
-        .where(CurrentStanding.status.in_([s.value for s in OWING[:2]]),
-               CurrentStanding.next_due_on >= today), access, role, unit)
+        .where(standing.next_due_on.between(today, max(ends.values())),
+               standing.status.in_([s.value for s in OWING[:2]])), access, role, unit)
     cpd = session.execute(owed).one()
     expiring = (sa.select(*(sa.func.count(sa.case((Accreditation.expires_on <= end, 1)))
                             for end in ends.values()))
                 .join(Learner, Learner.id == Accreditation.learner_id)
-                .where(Accreditation.expires_on >= today, Accreditation.decided_status.is_(None),
+                .where(Accreditation.expires_on.between(today, max(ends.values())),
+                       Accreditation.decided_status.is_(None),
                        permissions.visible(access, permissions.VIEW_RECORD)))
     if unit:
         expiring = expiring.where(Learner.org_unit == unit)
     if role:
+        # The schemes of the role, held by people who hold the role.
         schemes = [rules.scheme for rules in frameworks.schemes_for(session, [role])]
-        expiring = expiring.where(Accreditation.scheme.in_(schemes))
+        held = sa.orm.aliased(Role)
+        expiring = expiring.where(Accreditation.scheme.in_(schemes), sa.exists().where(
+            LearnerRole.learner_id == Learner.id, LearnerRole.role_id == held.id,
+            held.code == role))
     accreditations = session.execute(expiring).one()
     return [LapseWindow(days, end, cpd[index], accreditations[index])
             for index, (days, end) in enumerate(ends.items())]

@@ -216,3 +216,10 @@ class StatusForm(ServiceForm):
         SelectChoice("lapsed", "Lapsed"), SelectChoice("reinstated", "Reinstated")])
     reason = TextAreaField("Reason", description="Kept with the decision; the officer sees it.",
                            render_kw={"rows": 3, "maxlength": REASON_MAX})
+
+
+class ImportForm(FlaskForm):
+    """A lead's CSV file of CPD records, checked (dry run) or imported."""
+
+    file = FileField("CSV file", description="UTF-8 CSV with the columns below (Excel: save as "
+                                             "\u201cCSV UTF-8\u201d).")

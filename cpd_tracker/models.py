@@ -50,9 +50,6 @@ class Learner(Base):
         back_populates="learner", order_by="LearnerRole.started_on"
     )
 
-    #: People lists sort by name (and page through it) across a whole force.
-    __table_args__ = (sa.Index("ix_cpd_learner_name", "name", "reference"),)
-
 
 class Framework(Base):
     """A requirement framework (IPP, NMC revalidation...) as loaded from its file."""
@@ -466,15 +463,24 @@ class CurrentStanding(Base):
 
     learner_id: Mapped[int] = mapped_column(sa.ForeignKey("cpd_learner.id"), primary_key=True)
     role_id: Mapped[int] = mapped_column(sa.ForeignKey("cpd_role.id"), primary_key=True)
+    # Copies of the person and role, so a list of fifty thousand sorts, filters and pages in
+    # this one table through its indexes (a change to them marks the person: judged again).
+    reference: Mapped[str] = mapped_column(sa.String(255))
+    name: Mapped[str] = mapped_column(sa.String(255))
+    org_unit: Mapped[str | None] = mapped_column(sa.String(255))
+    line_manager_reference: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    role_code: Mapped[str] = mapped_column(sa.String(64))
+    role_name: Mapped[str] = mapped_column(sa.String(255))
     status: Mapped[str] = mapped_column(sa.String(16))
-    #: 0 for the best status (exempt) to 4 for the worst, for sorting worst first.
-    status_rank: Mapped[int] = mapped_column(sa.Integer)
+    #: 0 for the worst status (non-compliant) to 4 for the best (exempt): worst first is
+    #: ascending, so one index serves the sort either way.
+    urgency: Mapped[int] = mapped_column(sa.Integer)
     framework: Mapped[str] = mapped_column(sa.String(64))
-    version: Mapped[str] = mapped_column(sa.String(32))
+    version: Mapped[str] = mapped_column(sa.String(64))
     cycle_start: Mapped[date] = mapped_column(sa.Date)
     cycle_end: Mapped[date] = mapped_column(sa.Date)
     #: The cycle's due date (its end, or a lead's extension).
-    due_on: Mapped[date] = mapped_column(sa.Date, index=True)
+    due_on: Mapped[date] = mapped_column(sa.Date)
     #: The earliest date something is still owed by (an item may expire before the cycle
     #: ends); ``None`` when nothing is owed.
     next_due_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
@@ -493,9 +499,14 @@ class CurrentStanding(Base):
     learner: Mapped[Learner] = relationship()
     role: Mapped[Role] = relationship()
 
+    # One index a way the list is read: by name (and paged through), in a unit, in a role,
+    # worst first, by due date; and the dashboard's counts by role, unit and status.
     __table_args__ = (
-        sa.Index("ix_cpd_standing_status_rank", "status_rank"),
-        sa.Index("ix_cpd_standing_role", "role_id", "status_rank"),
+        sa.Index("ix_cpd_standing_name", "name", "reference", "role_code"),
+        sa.Index("ix_cpd_standing_unit", "org_unit", "name", "reference", "role_code"),
+        sa.Index("ix_cpd_standing_role", "role_code", "name", "reference"),
+        sa.Index("ix_cpd_standing_worst", "urgency", "name", "reference", "role_code"),
+        sa.Index("ix_cpd_standing_counts", "role_code", "role_name", "org_unit", "status"),
     )
 
 

@@ -14,11 +14,12 @@ from cpd_tracker.people import SEARCH_LONGEST, SORTS
 
 #: Text without control characters (PostgreSQL refuses NUL; nothing needs the others).
 _PRINTABLE = "^[^\\x00-\\x1f]*$"
+#: (An empty argument is refused rather than read as "any": leave it out for that.)
 _DATE = {"type": "string", "format": "date"}
 
 
 def _text(longest: int, description: str) -> dict[str, Any]:
-    return {"type": "string", "maxLength": longest, "pattern": _PRINTABLE,
+    return {"type": "string", "minLength": 1, "maxLength": longest, "pattern": _PRINTABLE,
             "description": description}
 
 
@@ -193,11 +194,6 @@ def document(*, server: str) -> dict[str, Any]:
                               "404": _error("No such person whose record the caller may "
                                             "see."),
                               **_ERRORS}}},
-            "/openapi.json": {"get": {
-                "operationId": "openapi", "summary": "This document.", "security": [],
-                "responses": {"200": {"description": "The OpenAPI document.",
-                                      "content": {"application/json": {
-                                          "schema": {"type": "object"}}}}}}},
         },
         "components": {
             "schemas": SCHEMAS,

@@ -142,6 +142,24 @@ def visible(access: Access, action: str) -> sa.ColumnElement[bool]:
     return sa.or_(*conditions)
 
 
+def visible_standings(access: Access) -> sa.ColumnElement[bool]:
+    """Which ``cpd_standing`` rows (a person in a role) ``access`` sees in the leads' lists:
+    their own and their reports' (as :func:`visible` for ``VIEW_RECORD``), everyone's in the
+    units they lead, and, for a role they lead, the standings in that role (not the holders'
+    other roles: those are another lead's to chase)."""
+    from cpd_tracker.models import CurrentStanding as standing
+
+    if access.admin or any(scope.kind == "force" for scope in access.lead_scopes):
+        return sa.true()
+    conditions: list[sa.ColumnElement[bool]] = [
+        standing.reference == access.reference,
+        standing.line_manager_reference == access.reference]
+    for scope in access.lead_scopes:
+        column = standing.org_unit if scope.kind == "unit" else standing.role_code
+        conditions.append(column == scope.value)
+    return sa.or_(*conditions)
+
+
 def _in_scope(scope: LeadScope, learner: Learner) -> bool:
     if scope.kind == "force":
         return True

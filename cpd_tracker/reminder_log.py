@@ -65,9 +65,10 @@ class LogPage:
 
 def reminder_log(session: Session, access: permissions.Access, *, state: str | None = None,
                  kind: str | None = None, person: str | None = None, page: int = 1,
-                 per_page: int = 50) -> LogPage:
-    """The reminders ``access`` may see, newest first; filtered by delivery state, kind and
-    the person they are about or went to (a name or reference, part of it will do)."""
+                 per_page: int = 50, learner_id: int | None = None) -> LogPage:
+    """The reminders ``access`` may see, newest first; filtered by delivery state, kind,
+    the person they are about or went to (a name or reference, part of it will do), or the
+    one person (``learner_id``) they are about."""
     if state is not None and state not in STATES:
         raise BadFilter("state", f"{state[:40]!r} is not a delivery state; choose from "
                                  f"{', '.join(STATES)}")
@@ -86,6 +87,8 @@ def reminder_log(session: Session, access: permissions.Access, *, state: str | N
         conditions.append(Reminder.status == state)
     if kind is not None:
         conditions.append(Reminder.kind == kind)
+    if learner_id is not None:
+        conditions.append(Reminder.learner_id == learner_id)
     if person:
         pattern = f"%{_escape_like(person.strip().lower())}%"
         conditions.append(sa.or_(

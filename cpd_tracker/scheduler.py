@@ -22,7 +22,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from cpd_tracker import reminder_outbox, reminders, snapshots
+from cpd_tracker import reminder_outbox, reminders, snapshots, standings
 from xapi import forwarding
 
 if TYPE_CHECKING:
@@ -35,6 +35,9 @@ LAPSE_AT = time(2, 30)
 #: When the nightly compliance snapshot is taken: after the lapse job, before the reminders
 #: (whose weekly digest reads the status changes it records).
 SNAPSHOT_AT = time(3, 0)
+#: When everyone's standing is judged for the new day (statuses move with the date), so the
+#: leads' first page of the day does not wait for it.
+STANDINGS_AT = time(0, 5)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,10 @@ def jobs(app: Flask) -> list[Job]:
                          description=f"forward statements to {settings.xapi_forward.target.name}",
                          run=lambda: forward(app),
                          every_seconds=settings.xapi_forward.every_seconds))
+    found.append(Job(id="cpd-tracker.standings",
+                     description="judge everyone's standing for the new day",
+                     run=lambda: refresh_standings(app), every_seconds=24 * 60 * 60,
+                     daily_at=STANDINGS_AT))
     found.append(Job(id="cpd-tracker.accreditation-lapse",
                      description="record the accreditations that have lapsed",
                      run=lambda: lapse(app), every_seconds=24 * 60 * 60, daily_at=LAPSE_AT))
@@ -164,6 +171,20 @@ def snapshot(app: Flask, *, as_of: date | None = None) -> snapshots.SnapshotRepo
         try:
             report = snapshots.take(state.session, state.settings,
                                     as_of=as_of or state.today())
+        finally:
+            state.db.session.remove()
+        log.info("%s", report)
+        return report
+
+
+def refresh_standings(app: Flask) -> standings.RefreshReport:
+    """Judge everyone for today (the leads' lists read the result)."""
+    from cpd_tracker.extension import get_state
+
+    with app.app_context():
+        state = get_state(app)
+        try:
+            report = standings.refresh(state.session, state.settings, today=state.today())
         finally:
             state.db.session.remove()
         log.info("%s", report)

@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cpd_tracker.assessment import Scope, Standing, assess
+from cpd_tracker.compliance import Status
 from cpd_tracker.config import Settings
 from cpd_tracker.models import (
     Activity,
@@ -204,17 +205,24 @@ def _insert(session: Session, standings: Sequence[Standing], today: date,
             last: dict[int, date]) -> None:
     if not standings:
         return
-    roles = dict(session.execute(sa.select(Role.code, Role.id)).all())
-    rows = [row(standing, roles[standing.role_code], today, last.get(standing.learner_id))
-            for standing in standings]
+    roles = {code: (role_id, name) for code, role_id, name in
+             session.execute(sa.select(Role.code, Role.id, Role.name))}
+    people = sorted({standing.learner_id for standing in standings})
+    managers: dict[int, str | None] = {}
+    for start in range(0, len(people), 5000):
+        managers.update((learner_id, manager) for learner_id, manager in session.execute(
+            sa.select(Learner.id, Learner.line_manager_reference)
+            .where(Learner.id.in_(people[start:start + 5000]))))
+    rows = [row(standing, *roles[standing.role_code], managers.get(standing.learner_id),
+                today, last.get(standing.learner_id)) for standing in standings]
     insert = sa.insert(CurrentStanding.__table__)
     connection = session.connection()
     for start in range(0, len(rows), 5000):
         connection.execute(insert, rows[start:start + 5000])
 
 
-def row(standing: Standing, role_id: int, today: date, last_activity: date | None
-        ) -> dict[str, Any]:
+def row(standing: Standing, role_id: int, role_name: str, line_manager: str | None,
+        today: date, last_activity: date | None) -> dict[str, Any]:
     """The ``cpd_standing`` row for one judgement."""
     judgement = standing.judgement
     timed = [result for result in judgement.rules if result.rule.measure == "minutes"]
@@ -223,7 +231,10 @@ def row(standing: Standing, role_id: int, today: date, last_activity: date | Non
     percents = [result.percent for result in judgement.rules]
     return {
         "learner_id": standing.learner_id, "role_id": role_id,
-        "status": judgement.status.value, "status_rank": judgement.status.rank,
+        "reference": standing.reference, "name": standing.name, "org_unit": standing.org_unit,
+        "line_manager_reference": line_manager, "role_code": standing.role_code,
+        "role_name": role_name,
+        "status": judgement.status.value, "urgency": len(Status) - 1 - judgement.status.rank,
         "framework": judgement.requirements.framework,
         "version": judgement.requirements.version,
         "cycle_start": judgement.cycle.start, "cycle_end": judgement.cycle.end,

@@ -474,9 +474,10 @@ def test_forward_command_without_backfill_leaves_earlier_statements_alone(
 # --- the scheduler ------------------------------------------------------------------------------
 
 
-def test_without_forwarding_only_the_lapse_check_snapshot_and_reminders_are_scheduled(
+def test_without_forwarding_only_the_nightly_jobs_and_reminders_are_scheduled(
         host: Callable[..., Flask]) -> None:
-    assert [job.id for job in scheduler.jobs(host())] == ["cpd-tracker.accreditation-lapse",
+    assert [job.id for job in scheduler.jobs(host())] == ["cpd-tracker.standings",
+                                                         "cpd-tracker.accreditation-lapse",
                                                          "cpd-tracker.compliance-snapshot",
                                                          "cpd-tracker.reminders"]
 
@@ -501,6 +502,7 @@ def test_the_background_scheduler_runs_forwarding_once_at_a_time(
         assert job.coalesce is True
         assert job.max_instances == 1
         assert [one.id for one in runner.get_jobs()] == ["cpd-tracker.xapi-forward",
+                                                         "cpd-tracker.standings",
                                                          "cpd-tracker.accreditation-lapse",
                                                          "cpd-tracker.compliance-snapshot",
                                                          "cpd-tracker.reminders"]
@@ -545,4 +547,6 @@ def test_scheduler_command_lists_its_jobs_before_it_runs(
             "daily at 02:30") in result.output
     assert ("cpd-tracker.compliance-snapshot: take the nightly compliance snapshot, "
             "daily at 03:00") in result.output
+    assert ("cpd-tracker.standings: judge everyone's standing for the new day, "
+            "daily at 00:05") in result.output
     assert started == [True]

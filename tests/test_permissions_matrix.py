@@ -127,6 +127,18 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
         ("in", "403", "403", "403", "ok", "ok", "ok", "ok", "ok"),
     ("people", "GET"):
         ("in", "403", "403", "403", "ok", "ok", "ok", "ok", "ok"),
+    ("export_people", "GET"):
+        ("in", "403", "403", "403", "ok", "ok", "ok", "ok", "ok"),
+    ("export_audit", "GET"):
+        ("in", "403", "403", "403", "ok", "ok", "ok", "ok", "ok"),
+    ("import_records", "GET"):
+        ("in", "403", "403", "403", "ok", "ok", "ok", "ok", "ok"),
+    ("import_template", "GET"):
+        ("in", "403", "403", "403", "ok", "ok", "ok", "ok", "ok"),
+    # A CPD record for the target: the leads in scope import it; a lead out of scope is told
+    # the row is not theirs (422, nothing stored), as is the lead whose own record it is.
+    ("import_records", "POST"):
+        ("in", "403", "403", "403", "done", "422", "422", "done", "422"),
     # The JSON API answers 401 instead of sending anyone to a sign-in page.
     ("api_openapi", "GET"):
         ("ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"),
@@ -149,7 +161,7 @@ PEOPLE_LISTS_TARGET = {"lead_in_scope", "admin", "lead_own_evidence"}
 #: Statements each allowed POST records.
 WRITES = {"log_activity": 1, "attach_evidence": 1, "edit_activity": 2, "withdraw_activity": 1,
           "review_evidence": 1, "record_accreditation": 1, "submit_renewal": 1,
-          "change_accreditation_status": 1, "review_renewal": 1}
+          "change_accreditation_status": 1, "review_renewal": 1, "import_records": 1}
 
 CELLS = [pytest.param(endpoint, method, user, MATRIX[(endpoint, method)][column],
                       id=f"{endpoint}-{method}-{user}")
@@ -407,6 +419,22 @@ def request(app: Flask, client: FlaskClient, endpoint: str, method: str, target:
         return client.get("/cpd/dashboard")
     if endpoint == "people":
         return client.get("/cpd/people")
+    if endpoint == "import_records":
+        if method == "GET":
+            return client.get("/cpd/import")
+        row = (f"reference,title,activity_date,hours,category\n{target.reference},"
+               f"Imported: {target.title},{(today(app) - timedelta(days=5)).isoformat()},1.5,"
+               "formal\n")
+        return client.post("/cpd/import", data={
+            "csrf_token": token, "action": "import",
+            "file": (io.BytesIO(row.encode()), "records.csv")},
+            content_type="multipart/form-data")
+    if endpoint == "import_template":
+        return client.get("/cpd/import/template.csv")
+    if endpoint == "export_people":
+        return client.get("/cpd/people/export.csv")
+    if endpoint == "export_audit":
+        return client.get("/cpd/audit/export.csv")
     if endpoint == "api_openapi":
         return client.get("/cpd/api/v1/openapi.json")
     if endpoint == "api_compliance":
@@ -530,6 +558,13 @@ def _check_page(endpoint: str, user: str, target: Target, world: World, response
         assert listed == (user in PEOPLE_LISTS_TARGET), text
     elif endpoint == "dashboard":
         assert "Compliance dashboard" in text
+    elif endpoint in ("export_people", "export_audit"):
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+        # The people list names the person; the audit extract also their activity.
+        listed = f"\n{target.reference}," in text
+        assert listed == (user in PEOPLE_LISTS_TARGET), text
+        if endpoint == "export_audit":
+            assert (target.title in text) == (user in PEOPLE_LISTS_TARGET)
     elif endpoint == "api_openapi":
         assert response.get_json()["paths"]
     elif endpoint == "api_compliance":

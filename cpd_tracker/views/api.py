@@ -201,6 +201,8 @@ def _arguments(known: set[str]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for name in args:
         values = args.getlist(name)
+        if any(value == "" for value in values):
+            raise Refused(400, f"{name} is empty; leave it out to mean any", name)
         if name == "status":
             found[name] = values
         elif len(values) > 1:

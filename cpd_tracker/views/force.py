@@ -1,26 +1,35 @@
-"""A lead's view of their whole scope: the dashboard and the people list. Thin: parse,
-authorise, bring the standings up to date, call, render."""
+"""A lead's view of their whole scope: the dashboard, the people list and the exports. Thin:
+parse, authorise, bring the standings up to date, call, render or stream."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 
 from cpd_tracker import dashboard as dashboards
+from cpd_tracker import extracts, permissions, standings
 from cpd_tracker import people as people_list
-from cpd_tracker import standings
 from cpd_tracker.compliance import Status
 from cpd_tracker.extension import TrackerState
 from cpd_tracker.models import Learner, Role
-from cpd_tracker.permissions import VERIFY
+from cpd_tracker.permissions import VERIFY, VIEW_RECORD
 from cpd_tracker.views.auth import may, page_number, text_argument
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/dashboard", "dashboard", dashboard)
     blueprint.add_url_rule("/people", "people", people)
+    blueprint.add_url_rule("/people/export.<any(csv, xlsx):extension>", "export_people",
+                           export_people)
+    blueprint.add_url_rule("/audit/export.<any(csv, xlsx):extension>", "export_audit",
+                           export_audit)
 
 
 def dashboard() -> tuple[str, int]:
@@ -50,6 +59,61 @@ def people() -> tuple[str, int]:
                            statuses=list(Status), sorts=people_list.SORTS,
                            roles=_roles(state), units=_units(state),
                            scope=_scope(chosen.role, chosen.unit)), 200
+
+
+def export_people(extension: str) -> Response:
+    """The people list as filtered on the page, every row, streamed as CSV or XLSX."""
+    state, user = may(VERIFY, None)
+    try:
+        chosen = people_list.parse_filter(request.args)
+    except people_list.BadFilter as bad:
+        abort(400, str(bad))
+    today = current(state)
+    rows = people_list.export_rows(people_list.all_people(state.session, state.access(user),
+                                                          chosen))
+    return _download(people_list.EXPORT_COLUMNS, rows, "people", today, extension)
+
+
+def export_audit(extension: str) -> Response:
+    """Every activity of everyone in the lead's scope (a unit, a date range if given) with its
+    verification state: the audit extract, streamed as CSV or XLSX."""
+    state, user = may(VERIFY, None)
+    unit = text_argument("unit", longest=255)
+    since, until = _day_argument("since"), _day_argument("until")
+    condition = permissions.visible(state.access(user), VIEW_RECORD)
+    if unit:
+        condition = sa.and_(condition, Learner.org_unit == unit)
+    rows = extracts.audit_rows(state.session, condition, since=since, until=until)
+    return _download(extracts.AUDIT_COLUMNS, rows, "audit", state.today(), extension)
+
+
+def _download(columns: tuple[str, ...], rows: Iterator[tuple[Any, ...]], kind: str,
+              today: date, extension: str) -> Response:
+    """A streamed attachment: rows are read while the response is sent, so memory stays flat
+    however many there are."""
+    if extension == "csv":
+        chunks: Iterator[Any] = extracts.csv_chunks(columns, rows)
+        mimetype = "text/csv; charset=utf-8"
+    else:
+        chunks = extracts.xlsx_chunks(columns, rows, sheet=kind.capitalize())
+        mimetype = XLSX
+    response = Response(stream_with_context(chunks), mimetype=mimetype)
+    name = extracts.extract_filename(kind, today, extension)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _day_argument(name: str) -> date | None:
+    raw = text_argument(name, longest=20)
+    if raw is None:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError:
+        abort(400, f"{name}: {raw!r} is not a date; write YYYY-MM-DD")
 
 
 def current(state: TrackerState) -> date:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug import Response
 
-from cpd_tracker import activities, frameworks, history
+from cpd_tracker import activities, frameworks, history, reminder_log
 from cpd_tracker.compliance import format_minutes
 from cpd_tracker.evidence import evidence_for
 from cpd_tracker.extension import TrackerState
@@ -220,9 +220,14 @@ def person_page(reference: str) -> tuple[str, int]:
                                        today=state.today())
     files = evidence_for(state.session, learner.id,
                          [activity.activity_iri for activity in record.activities])
+    # Leads see the reminders sent about the person (a line manager has no reminder log).
+    sent = (reminder_log.reminder_log(state.session, state.access(user), learner_id=learner.id,
+                                      per_page=5) if state.can(user, VERIFY, None) else None)
     return render_template("cpd_tracker/person.html", learner=learner, record=record,
                            evidence=files, category_label=state.settings.category_label,
-                           may_verify=state.can(user, VERIFY, learner)), 200
+                           may_verify=state.can(user, VERIFY, learner), reminders=sent,
+                           reminder_kinds=reminder_log.KINDS,
+                           reminder_states=reminder_log.STATES), 200
 
 
 def _form_values(activity: Activity) -> SimpleNamespace:
