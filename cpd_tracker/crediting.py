@@ -69,9 +69,9 @@ from sqlalchemy.orm import Session
 
 from cpd_tracker import vocabulary
 from cpd_tracker.config import CreditRule, Settings
-from cpd_tracker.learners import held_role_ids
-from cpd_tracker.models import Activity, Framework, Learner, Role, activity_role
-from cpd_tracker.statements import account_reference, client_authority, client_name
+from cpd_tracker.learners import held_role_ids, learner_for_agent
+from cpd_tracker.models import Activity, Framework, Role, activity_role
+from cpd_tracker.statements import client_authority, client_name
 from xapi import StatementRecord
 from xapi.models import ClientRecord
 from xapi.store import actor_key
@@ -136,7 +136,7 @@ def credit_for(session: Session, settings: Settings, statement: dict[str, Any], 
                              "it gives no duration (result.duration, "
                              f"{rule.duration_extension or 'no duration_extension'}) and the "
                              "rule has no default_minutes")
-    learner_id = _learner_id(session, settings, statement["actor"])
+    learner_id = learner_for_agent(session, settings, statement["actor"])
     if learner_id is None:
         return _not_credited(statement, rule, explain, "its actor is nobody cpd-tracker knows")
     day = activity_date(settings, statement)
@@ -188,21 +188,6 @@ def _duration_minutes(value: Any) -> int | None:
     if not isinstance(duration, timedelta):
         return None
     return round(duration.total_seconds() / 60) or None
-
-
-def _learner_id(session: Session, settings: Settings, actor: dict[str, Any]) -> int | None:
-    if actor.get("objectType", "Agent") != "Agent":
-        return None  # a group's completion is nobody's own CPD
-    reference = account_reference(settings, actor)
-    if reference is not None:
-        return session.scalar(sa.select(Learner.id).where(Learner.reference == reference))
-    mbox = actor.get("mbox")
-    if settings.actor_identity != "mbox" or not isinstance(mbox, str):
-        return None
-    email = mbox.removeprefix("mailto:").lower()
-    found = session.scalars(sa.select(Learner.id).where(sa.func.lower(Learner.email) == email)
-                            .limit(2)).all()
-    return found[0] if len(found) == 1 else None  # an address two people share proves nothing
 
 
 def _not_credited(statement: dict[str, Any], rule: CreditRule, explain: bool, why: str) -> None:

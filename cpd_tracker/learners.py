@@ -16,8 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cpd_tracker import standings
+from cpd_tracker.config import Settings
 from cpd_tracker.models import Activity, Learner, LearnerRole, Role, activity_role
-from cpd_tracker.statements import LearnerIdentity
+from cpd_tracker.statements import LearnerIdentity, account_reference
 
 
 @dataclass(frozen=True)
@@ -125,3 +126,21 @@ def roles_held(learner: Learner, day: date) -> list[Role]:
     """The roles ``learner`` holds on ``day``, by code."""
     return sorted({held.role.code: held.role for held in learner.roles if held.held_on(day)}
                   .values(), key=lambda role: role.code)
+
+
+def learner_for_agent(session: Session, settings: Settings, agent: dict[str, Any]) -> int | None:
+    """The learner an xAPI agent names, or ``None``: by the account the library issues (the
+    host's reference) or, with ``CPD_ACTOR_IDENTITY = "mbox"``, by the ``mailto:`` of exactly
+    one learner (an address two people share proves nothing). A group is nobody."""
+    if agent.get("objectType", "Agent") != "Agent":
+        return None
+    reference = account_reference(settings, agent)
+    if reference is not None:
+        return session.scalar(sa.select(Learner.id).where(Learner.reference == reference))
+    mbox = agent.get("mbox")
+    if settings.actor_identity != "mbox" or not isinstance(mbox, str):
+        return None
+    email = mbox.removeprefix("mailto:").lower()
+    found = session.scalars(sa.select(Learner.id).where(sa.func.lower(Learner.email) == email)
+                            .limit(2)).all()
+    return found[0] if len(found) == 1 else None

@@ -471,6 +471,9 @@ class CurrentStanding(Base):
     line_manager_reference: Mapped[str | None] = mapped_column(sa.String(255), index=True)
     role_code: Mapped[str] = mapped_column(sa.String(64))
     role_name: Mapped[str] = mapped_column(sa.String(255))
+    #: Name and reference case-folded in Python, so a search ignores case the same way on
+    #: every database (SQLite's ``lower()`` folds ASCII only: Ó would never match ó).
+    search_text: Mapped[str] = mapped_column(sa.String(520))
     status: Mapped[str] = mapped_column(sa.String(16))
     #: 0 for the worst status (non-compliant) to 4 for the best (exempt): worst first is
     #: ascending, so one index serves the sort either way.

@@ -226,10 +226,8 @@ def _filtered(query: sa.Select[Any], access: permissions.Access,
     if chosen.due_before:
         query = query.where(standing.next_due_on <= chosen.due_before)
     if chosen.search:
-        pattern = "%" + _escaped(chosen.search.lower()) + "%"
-        query = query.where(sa.or_(sa.func.lower(standing.name).like(pattern, escape="\\"),
-                                   sa.func.lower(standing.reference).like(pattern,
-                                                                          escape="\\")))
+        pattern = "%" + _escaped(chosen.search.casefold()) + "%"
+        query = query.where(standing.search_text.like(pattern, escape="\\"))
     return query
 
 

@@ -36,7 +36,6 @@ from cpd_tracker.models import (
     StandingRefresh,
 )
 from cpd_tracker.reports import rule_text
-from cpd_tracker.statements import account_reference
 
 log = logging.getLogger(__name__)
 
@@ -58,47 +57,48 @@ def mark_everyone(session: Session) -> None:
     session.execute(sa.insert(StandingMark), [{"learner_id": None}])
 
 
-def mark_references(session: Session, references: Iterable[str]) -> None:
-    """:func:`mark` by the host's user references, in one statement."""
-    found = sorted(set(references))
-    if found:
-        session.execute(sa.insert(StandingMark).from_select(
-            ["learner_id"], sa.select(Learner.id).where(Learner.reference.in_(found))))
-
-
 class StandingListener:
     """Marks the people a stored (or voided) statement is about, whatever its kind.
 
     A statement is about its actor, an agent as its object (a lead's decision on an officer),
     and, for a statement that points at another (a void, a lead's verification of evidence),
-    that statement's actor. Marking a lead too is harmless: they are judged again, unchanged.
+    that statement's actor; people are found as crediting finds them (account, or ``mbox``).
+    Marking a lead too is harmless: they are judged again, unchanged.
     """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
     def statement_stored(self, session: Session, statement: dict[str, Any]) -> None:
-        mark_references(session, self._references(session, statement))
+        mark(session, self._people(session, statement))
 
     def statement_voided(self, session: Session, statement: dict[str, Any]) -> None:
-        mark_references(session, self._references(session, statement))
+        mark(session, self._people(session, statement))
 
-    def _references(self, session: Session, statement: dict[str, Any]) -> list[str]:
+    def _people(self, session: Session, statement: dict[str, Any]) -> list[int]:
+        from cpd_tracker.learners import learner_for_agent  # learners marks through this module
+        from xapi.models import StatementRecord
+
         agents = [statement.get("actor", {})]
         target = statement.get("object", {})
         if target.get("objectType") in ("Agent", "Group"):
             agents.append(target)
         elif target.get("objectType") == "StatementRef":
-            from xapi.models import StatementRecord
-
             key = session.scalar(sa.select(StatementRecord.actor_key).where(
                 StatementRecord.id == str(target.get("id", "")).lower()))
-            home = f"account:{self.settings.lms_home_page}|"
-            if key and key.startswith(home):
-                agents.append({"account": {"homePage": self.settings.lms_home_page,
-                                           "name": key[len(home):]}})
-        found = [account_reference(self.settings, agent) for agent in agents]
-        return [reference for reference in found if reference]
+            if key is not None:
+                agents.append(_agent_of_key(key))
+        found = [learner_for_agent(session, self.settings, agent) for agent in agents]
+        return [learner_id for learner_id in found if learner_id is not None]
+
+
+def _agent_of_key(key: str) -> dict[str, Any]:
+    """An agent from the store's actor key (``account:HOME|NAME``, ``mbox:mailto:...``)."""
+    kind, _, value = key.partition(":")
+    if kind == "account":
+        home, _, name = value.rpartition("|")
+        return {"account": {"homePage": home, "name": name}}
+    return {kind: value}
 
 
 @dataclass(frozen=True)
@@ -234,6 +234,7 @@ def row(standing: Standing, role_id: int, role_name: str, line_manager: str | No
         "reference": standing.reference, "name": standing.name, "org_unit": standing.org_unit,
         "line_manager_reference": line_manager, "role_code": standing.role_code,
         "role_name": role_name,
+        "search_text": f"{standing.name} {standing.reference}".casefold(),
         "status": judgement.status.value, "urgency": len(Status) - 1 - judgement.status.rank,
         "framework": judgement.requirements.framework,
         "version": judgement.requirements.version,

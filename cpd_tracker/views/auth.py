@@ -73,6 +73,16 @@ def text_argument(name: str, *, longest: int = 100) -> str | None:
 MAX_PAGE = 100_000
 
 
+def page_argument() -> int:
+    """The request's ``page`` argument (:func:`page_number`); given twice is a 400 too."""
+    from flask import request
+
+    values = request.args.getlist("page")
+    if len(values) > 1:
+        abort(400, "page must be given once")
+    return page_number(values[0] if values else None)
+
+
 def page_number(raw: str | None) -> int:
     """A ``page`` query argument as a number, or 400 naming the problem (never a 500)."""
     raw = "1" if raw is None else raw

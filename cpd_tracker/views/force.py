@@ -18,7 +18,7 @@ from cpd_tracker.compliance import Status
 from cpd_tracker.extension import TrackerState
 from cpd_tracker.models import Learner, Role
 from cpd_tracker.permissions import VERIFY, VIEW_RECORD
-from cpd_tracker.views.auth import may, page_number, text_argument
+from cpd_tracker.views.auth import may, page_argument, text_argument
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -52,7 +52,7 @@ def people() -> tuple[str, int]:
         chosen = people_list.parse_filter(request.args)
     except people_list.BadFilter as bad:
         abort(400, str(bad))
-    page = page_number(request.args.get("page"))
+    page = page_argument()
     current(state)
     found = people_list.people(state.session, state.access(user), chosen, page=page)
     return render_template("cpd_tracker/people.html", page=found, chosen=chosen,

@@ -12,7 +12,7 @@ from cpd_tracker.allowances import Lead
 from cpd_tracker.forms import DecisionForm
 from cpd_tracker.models import Activity, Evidence, Learner, Role
 from cpd_tracker.permissions import VERIFY
-from cpd_tracker.views.auth import may, page_number, text_argument
+from cpd_tracker.views.auth import may, page_argument, text_argument
 
 
 def register(blueprint: Blueprint) -> None:
@@ -28,7 +28,7 @@ def queue() -> tuple[str, int]:
     role = text_argument("role")
     unit = text_argument("unit", longest=255)
     page = evidence.verification_queue(state.session, state.access(user), role=role, unit=unit,
-                                       page=page_number(request.args.get("page")))
+                                       page=page_argument())
     roles = state.session.execute(sa.select(Role.code, Role.name).order_by(Role.name)).all()
     units = state.session.scalars(sa.select(Learner.org_unit).distinct()
                                   .where(Learner.org_unit.is_not(None))
@@ -47,7 +47,7 @@ def reminders() -> tuple[str, int]:
     try:
         page = reminder_log.reminder_log(state.session, state.access(user), state=state_filter,
                                          kind=kind, person=person,
-                                         page=page_number(request.args.get("page")))
+                                         page=page_argument())
     except reminder_log.BadFilter as bad:
         abort(400, str(bad))
     return render_template("cpd_tracker/reminder_log.html", page=page, states=reminder_log.STATES,

@@ -22,7 +22,7 @@ from cpd_tracker.storage import EvidenceMissing, EvidenceRejected, verified_chun
 from cpd_tracker.views.auth import (
     learner_by_reference,
     may,
-    page_number,
+    page_argument,
     signed_in,
     signed_in_learner,
 )
@@ -168,7 +168,7 @@ def person_history(reference: str) -> tuple[str, int]:
     """Everything recorded by or about a person, newest first."""
     learner = learner_by_reference(reference)
     state, _user = may(VIEW_RECORD, learner)
-    page = page_number(request.args.get("page"))
+    page = page_argument()
     entries, total = history.record_history(state.session, state.settings, learner, page=page)
     return render_template("cpd_tracker/history.html", learner=learner, entries=entries,
                            current=None, category_label=state.settings.category_label,

@@ -7,7 +7,7 @@ was last judged). The first page or nightly job after the upgrade judges everyon
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-11-21 13:53:53.136534
+Create Date: 2026-11-21 14:04:03.408960
 
 """
 
@@ -56,6 +56,7 @@ def upgrade() -> None:
         sa.Column("line_manager_reference", sa.String(length=255), nullable=True),
         sa.Column("role_code", sa.String(length=64), nullable=False),
         sa.Column("role_name", sa.String(length=255), nullable=False),
+        sa.Column("search_text", sa.String(length=520), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("urgency", sa.Integer(), nullable=False),
         sa.Column("framework", sa.String(length=64), nullable=False),
