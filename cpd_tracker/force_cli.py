@@ -8,6 +8,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 from flask import current_app
+from flask.cli import with_appcontext
 
 from cpd_tracker import api_clients, extracts, importing, people, standings
 from cpd_tracker.models import Learner
@@ -21,6 +22,7 @@ def _state() -> Any:
 
 
 @click.command("standings")
+@with_appcontext
 @click.option("--everyone", is_flag=True,
               help="Judge everyone again, not only those whose records changed.")
 def standings_command(everyone: bool) -> None:
@@ -31,6 +33,7 @@ def standings_command(everyone: bool) -> None:
 
 
 @click.command("api-token")
+@with_appcontext
 @click.argument("name")
 @click.option("--scope", "scopes", multiple=True, required=True,
               help="What the tool may read: 'force', 'unit:NAME' or 'role:CODE' (repeatable).")
@@ -52,6 +55,7 @@ def api_token(name: str, scopes: tuple[str, ...]) -> None:
 
 
 @click.command("export")
+@with_appcontext
 @click.argument("what", type=click.Choice(["people", "audit"]))
 @click.option("--format", "extension", type=click.Choice(["csv", "xlsx"]), default="csv",
               show_default=True)
@@ -68,6 +72,8 @@ def export_command(what: str, extension: str, output: str | None, statuses: tupl
                    role: str | None, unit: str | None, since: Any, until: Any) -> None:
     """Export the whole force's people list or audit extract (every activity with its
     verification state), streamed to a file as the pages do."""
+    if extension == "xlsx" and output == "-":
+        raise click.BadParameter("XLSX cannot go to standard output; give --output FILE")
     state = _state()
     everyone = Access("flask-cli", admin=True)
     today = state.today()
@@ -89,8 +95,6 @@ def export_command(what: str, extension: str, output: str | None, statuses: tupl
     if extension == "csv":
         chunks: Any = (chunk.encode("utf-8") for chunk in extracts.csv_chunks(columns, rows))
     else:
-        if output == "-":
-            raise click.BadParameter("XLSX cannot go to standard output; give --output FILE")
         chunks = extracts.xlsx_chunks(columns, rows, sheet=what.capitalize())
     path = output or extracts.extract_filename(what, today, extension)
     with click.open_file(path, "wb") as stream:
@@ -100,6 +104,7 @@ def export_command(what: str, extension: str, output: str | None, statuses: tupl
 
 
 @click.command("import")
+@with_appcontext
 @click.argument("file", type=click.File("rb"))
 @click.option("--by", "lead", required=True,
               help="The importing lead's user reference: the records' authority, and whose "

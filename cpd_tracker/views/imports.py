@@ -42,7 +42,7 @@ def import_records() -> Response | tuple[str, int]:
                                        state.learner_for(user), data, today=state.today(),
                                        max_rows=WEB_MAX_ROWS)
                 if report.ok:
-                    flash(f"{filename}: {report.summary()}")
+                    flash(f"{filename}: {report.summary()}", "cpd-success")
                     return redirect(url_for("cpd_tracker.import_records"))
             else:
                 report = importing.check(state.session, state.settings, access, data,
