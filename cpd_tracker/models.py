@@ -499,9 +499,6 @@ class CurrentStanding(Base):
     next_step: Mapped[str] = mapped_column(sa.Text)
     judged_on: Mapped[date] = mapped_column(sa.Date)
 
-    learner: Mapped[Learner] = relationship()
-    role: Mapped[Role] = relationship()
-
     # One index a way the list is read: by name (and paged through), in a unit, in a role,
     # worst first, by due date; and the dashboard's counts by role, unit and status.
     __table_args__ = (

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from cpd_tracker import permissions
 from cpd_tracker.compliance import Status
-from cpd_tracker.models import CurrentStanding
+from cpd_tracker.models import CurrentStanding, Learner, Role
 
 #: What the list can be sorted by (``-`` before a key sorts the other way).
 SORTS = {
@@ -101,15 +101,7 @@ def parse_filter(args: Mapping[str, Any]) -> PeopleFilter:
                 raise BadFilter("status", f"{part.strip()[:30]!r} is not a status; use one of "
                                 + ", ".join(known))
             statuses.append(known[part.strip()])
-    due_before = None
-    raw_due = one("due_before", 10)
-    if raw_due is not None:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw_due):
-            raise BadFilter("due_before", f"{raw_due!r} is not a date; write YYYY-MM-DD")
-        try:
-            due_before = date.fromisoformat(raw_due)
-        except ValueError:
-            raise BadFilter("due_before", f"{raw_due!r} is not a real date") from None
+    due_before = parse_day("due_before", one("due_before", 10))
     sort = one("sort", 20) or "name"
     descending = sort.startswith("-")
     if sort.removeprefix("-") not in SORTS:
@@ -119,6 +111,28 @@ def parse_filter(args: Mapping[str, Any]) -> PeopleFilter:
                         unit=one("unit", 255), due_before=due_before,
                         search=one("search", SEARCH_LONGEST), sort=sort.removeprefix("-"),
                         descending=descending)
+
+
+def parse_day(field: str, raw: str | None) -> date | None:
+    """A ``YYYY-MM-DD`` argument as a date (``None`` if not given), or :class:`BadFilter`."""
+    if raw is None or raw == "":
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadFilter(field, f"{raw[:20]!r} is not a date; write YYYY-MM-DD") from None
+
+
+def choices(session: Session) -> tuple[list[tuple[str, str]], list[str]]:
+    """The roles (code, name) and units a lead's lists can be filtered by."""
+    roles = [(code, name) for code, name in session.execute(
+        sa.select(Role.code, Role.name).order_by(Role.name))]
+    units = list(session.scalars(sa.select(Learner.org_unit).distinct()
+                                 .where(Learner.org_unit.is_not(None))
+                                 .order_by(Learner.org_unit)))
+    return roles, units
 
 
 @dataclass(frozen=True)

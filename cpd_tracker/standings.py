@@ -126,14 +126,14 @@ def refresh(session: Session, settings: Settings, *, today: date,
     write over each other. Call it before reading standings, with nothing pending in
     ``session``: it ends the session's transaction.
     """
-    if not everyone and _judged_on(session) == today and not _any_marks(session):
+    if not everyone and judged_on(session) == today and not _any_marks(session):
         session.commit()
         return RefreshReport()
     session.commit()  # a fresh transaction, so taking the turn does not upgrade an old read
-    judged_on = _take_turn(session)
+    last_whole = _take_turn(session)
     marks = session.execute(sa.select(StandingMark.id, StandingMark.learner_id)).all()
     people = {learner_id for _, learner_id in marks}
-    whole = (everyone or judged_on != today or None in people
+    whole = (everyone or last_whole != today or None in people
              or len(people) > WHOLE_FORCE_ABOVE)
     if whole:
         standings = assess(session, settings, as_of=today)
@@ -165,10 +165,6 @@ def refresh(session: Session, settings: Settings, *, today: date,
 
 def judged_on(session: Session) -> date | None:
     """The day the whole force was last judged (``None``: never)."""
-    return _judged_on(session)
-
-
-def _judged_on(session: Session) -> date | None:
     return session.scalar(sa.select(StandingRefresh.judged_on).where(StandingRefresh.id == 1))
 
 

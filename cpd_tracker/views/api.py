@@ -222,15 +222,10 @@ def _text(args: dict[str, Any], name: str, longest: int) -> str | None:
 
 
 def _day(args: dict[str, Any], name: str) -> date | None:
-    value = args.get(name)
-    if value is None or value == "":
-        return None
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise Refused(400, f"{name}: {value[:20]!r} is not a date; write YYYY-MM-DD", name)
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Refused(400, f"{name}: {value!r} is not a real date", name) from None
+        return people_list.parse_day(name, args.get(name))
+    except people_list.BadFilter as bad:
+        raise Refused(400, str(bad), name) from None
 
 
 def _whole(args: dict[str, Any], name: str, default: int, highest: int) -> int:

@@ -3,7 +3,6 @@ parse, authorise, bring the standings up to date, call, render or stream."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -16,7 +15,7 @@ from cpd_tracker import extracts, permissions, standings
 from cpd_tracker import people as people_list
 from cpd_tracker.compliance import Status
 from cpd_tracker.extension import TrackerState
-from cpd_tracker.models import Learner, Role
+from cpd_tracker.models import Learner
 from cpd_tracker.permissions import VERIFY, VIEW_RECORD
 from cpd_tracker.views.auth import may, page_argument, text_argument
 
@@ -40,8 +39,9 @@ def dashboard() -> tuple[str, int]:
     today = current(state)
     board = dashboards.dashboard(state.session, state.access(user), today=today, role=role,
                                  unit=unit)
+    roles, units = people_list.choices(state.session)
     return render_template("cpd_tracker/dashboard.html", board=board, statuses=list(Status),
-                           Status=Status, roles=_roles(state), units=_units(state), role=role,
+                           Status=Status, roles=roles, units=units, role=role,
                            unit=unit, scope=_scope(role, unit)), 200
 
 
@@ -55,9 +55,10 @@ def people() -> tuple[str, int]:
     page = page_argument()
     current(state)
     found = people_list.people(state.session, state.access(user), chosen, page=page)
+    roles, units = people_list.choices(state.session)
     return render_template("cpd_tracker/people.html", page=found, chosen=chosen,
                            statuses=list(Status), sorts=people_list.SORTS,
-                           roles=_roles(state), units=_units(state),
+                           roles=roles, units=units,
                            scope=_scope(chosen.role, chosen.unit)), 200
 
 
@@ -105,15 +106,10 @@ def _download(columns: tuple[str, ...], rows: Iterator[tuple[Any, ...]], kind: s
 
 
 def _day_argument(name: str) -> date | None:
-    raw = text_argument(name, longest=20)
-    if raw is None:
-        return None
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-            raise ValueError
-        return date.fromisoformat(raw)
-    except ValueError:
-        abort(400, f"{name}: {raw!r} is not a date; write YYYY-MM-DD")
+        return people_list.parse_day(name, text_argument(name, longest=20))
+    except people_list.BadFilter as bad:
+        abort(400, str(bad))
 
 
 def current(state: TrackerState) -> date:
@@ -126,14 +122,3 @@ def current(state: TrackerState) -> date:
 def _scope(role: str | None, unit: str | None) -> dict[str, str]:
     """The role and unit chosen, as arguments for links to the other lists."""
     return {name: value for name, value in (("role", role), ("unit", unit)) if value}
-
-
-def _roles(state: TrackerState) -> list[tuple[str, str]]:
-    return [tuple(row) for row in state.session.execute(
-        sa.select(Role.code, Role.name).order_by(Role.name))]
-
-
-def _units(state: TrackerState) -> list[str]:
-    return list(state.session.scalars(sa.select(Learner.org_unit).distinct()
-                                      .where(Learner.org_unit.is_not(None))
-                                      .order_by(Learner.org_unit)))

@@ -10,7 +10,8 @@ from werkzeug import Response
 from cpd_tracker import evidence, reminder_log
 from cpd_tracker.allowances import Lead
 from cpd_tracker.forms import DecisionForm
-from cpd_tracker.models import Activity, Evidence, Learner, Role
+from cpd_tracker.models import Activity, Evidence
+from cpd_tracker.people import choices
 from cpd_tracker.permissions import VERIFY
 from cpd_tracker.views.auth import may, page_argument, text_argument
 
@@ -29,10 +30,7 @@ def queue() -> tuple[str, int]:
     unit = text_argument("unit", longest=255)
     page = evidence.verification_queue(state.session, state.access(user), role=role, unit=unit,
                                        page=page_argument())
-    roles = state.session.execute(sa.select(Role.code, Role.name).order_by(Role.name)).all()
-    units = state.session.scalars(sa.select(Learner.org_unit).distinct()
-                                  .where(Learner.org_unit.is_not(None))
-                                  .order_by(Learner.org_unit)).all()
+    roles, units = choices(state.session)
     return render_template("cpd_tracker/verification_queue.html", page=page, roles=roles,
                            units=units, role=role, unit=unit), 200
 
