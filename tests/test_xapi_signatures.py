@@ -18,7 +18,7 @@ from cryptography.x509.oid import NameOID
 
 from xapi import signatures
 from xapi.attachments import SIGNATURE_USAGE
-from xapi.validation import StatementInvalid
+from xapi.grammar import StatementInvalid
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)

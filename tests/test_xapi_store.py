@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from cpd_tracker.demo.models import db
 from xapi import StatementConflict, StatementInvalid, StatementRecord, StatementStore
-from xapi.store import actor_key
+from xapi.agents import actor_key
 
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 ATTEMPTED = "http://adlnet.gov/expapi/verbs/attempted"

@@ -13,13 +13,9 @@ import aniso8601
 import pytest
 
 from xapi import StatementInvalid, validate_statement
-from xapi.validation import (
-    validate_activity_id,
-    validate_agent_parameter,
-    validate_authority,
-    validate_language_tag,
-    validate_timestamp,
-)
+from xapi.agents import validate_agent_parameter, validate_authority
+from xapi.grammar import validate_language_tag, validate_timestamp
+from xapi.validation import validate_activity_id
 
 MBOX = "mailto:priya.shah@force.example"
 AGENT = {"objectType": "Agent", "mbox": MBOX}

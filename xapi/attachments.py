@@ -16,7 +16,18 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from xapi.validation import StatementInvalid
+from xapi.grammar import StatementInvalid
+
+__all__ = [
+    "SIGNATURE_USAGE",
+    "Part",
+    "boundary_of",
+    "check_declared",
+    "declared",
+    "multipart_body",
+    "parse_multipart",
+    "statements_and_attachments",
+]
 
 SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
 _HASHES = {64: hashlib.sha256, 96: hashlib.sha384, 128: hashlib.sha512}
@@ -30,6 +41,7 @@ class Part:
 
 
 def boundary_of(content_type: str) -> str:
+    """The boundary parameter of a multipart Content-Type, quoted or not."""
     found = _BOUNDARY.search(content_type)
     if not found:
         raise StatementInvalid("Content-Type", "multipart/mixed needs a boundary parameter")

@@ -4,6 +4,11 @@ A client authenticates with HTTP Basic (its name and secret). The secret is kept
 salted hash (werkzeug's scrypt). Checking scrypt on every request would cap ingest at a few dozen
 requests a second, so a successful check is remembered in memory by a SHA-256 of the secret; the
 memory is keyed by the stored hash as well, so a changed or revoked secret is never honoured.
+
+This module is part of the package's public API: a host creates clients and revokes (or
+restores) them with it (:func:`create_client`, :func:`set_active`, :data:`SCOPES`; the rows are
+:class:`ClientRecord`); the LRS API authenticates callers with :func:`authenticate`, which gives
+a :class:`Client`.
 """
 
 from __future__ import annotations
@@ -20,8 +25,19 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from xapi.agents import validate_actor
+from xapi.grammar import StatementInvalid
 from xapi.models import ClientRecord
-from xapi.validation import StatementInvalid, validate_actor
+
+__all__ = [
+    "SCOPES",
+    "Client",
+    "ClientInvalid",
+    "ClientRecord",
+    "authenticate",
+    "create_client",
+    "set_active",
+]
 
 #: xAPI's OAuth scopes (Communication 4.2), used here for Basic clients too.
 SCOPES = ("all", "all/read", "statements/write", "statements/read", "statements/read/mine",

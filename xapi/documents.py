@@ -19,6 +19,17 @@ from sqlalchemy.orm import Session
 
 from xapi.models import DocumentRecord
 
+__all__ = [
+    "ACTIVITY_PROFILE",
+    "AGENT_PROFILE",
+    "STATE",
+    "DocumentError",
+    "DocumentStore",
+    "Scope",
+    "etag_of",
+    "is_json",
+]
+
 STATE = "state"
 ACTIVITY_PROFILE = "activity-profile"
 AGENT_PROFILE = "agent-profile"
@@ -44,6 +55,7 @@ class Scope:
 
     @property
     def key(self) -> str:
+        """A fixed-length digest of the scope, so one short unique index serves every resource."""
         parts = [self.resource, self.activity_id or "", self.agent_key or "",
                  self.registration or ""]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
@@ -62,10 +74,12 @@ class Scope:
 
 
 def etag_of(content: bytes) -> str:
+    """A document's ETag: the SHA-1 of its content, as the specification suggests."""
     return hashlib.sha1(content).hexdigest()
 
 
 def is_json(content_type: str | None) -> bool:
+    """Whether a Content-Type is JSON (only JSON documents can be merged)."""
     return (content_type or "").split(";")[0].strip().lower() == "application/json"
 
 
@@ -76,6 +90,7 @@ class DocumentStore:
         self.session = session
 
     def get(self, scope: Scope, document_id: str) -> DocumentRecord | None:
+        """The document with this id in this scope, if there is one."""
         return self.session.scalar(sa.select(DocumentRecord).where(
             DocumentRecord.scope_key == scope.key, DocumentRecord.document_id == document_id))
 

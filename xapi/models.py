@@ -12,6 +12,21 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+__all__ = [
+    "NAMING_CONVENTION",
+    "ActivityRecord",
+    "AttachmentRecord",
+    "Base",
+    "ClientRecord",
+    "DocumentRecord",
+    "OutboxRecord",
+    "StatementActivity",
+    "StatementAgent",
+    "StatementRecord",
+    "UTCDateTime",
+    "metadata",
+]
+
 #: Constraint names that are stable across databases, so migrations can refer to them.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

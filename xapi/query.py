@@ -23,8 +23,21 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
+from xapi.agents import IFIS
+from xapi.mentions import activities_in
 from xapi.models import StatementActivity, StatementAgent, StatementRecord
-from xapi.store import activities_in
+
+__all__ = [
+    "FORMATS",
+    "MAX_LIMIT",
+    "StatementQuery",
+    "accepted_languages",
+    "activity_ids",
+    "as_canonical",
+    "as_ids",
+    "pick_language",
+    "run",
+]
 
 MAX_LIMIT = 500
 FORMATS = ("exact", "ids", "canonical")
@@ -53,10 +66,12 @@ class StatementQuery:
 
     @property
     def page_size(self) -> int:
+        """Statements per page: the ``limit`` asked for, 0 meaning the server's maximum."""
         return MAX_LIMIT if self.limit <= 0 else min(self.limit, MAX_LIMIT)
 
     @property
     def filters_content(self) -> bool:
+        """Whether the query filters on what statements say (not only on when or by whom)."""
         return any(value is not None for value in (self.agent_key, self.verb, self.activity,
                                                    self.registration))
 
@@ -147,13 +162,11 @@ def run(session: Session, query: StatementQuery
 
 # --- formats -------------------------------------------------------------------------------
 
-_IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
-
 
 def _agent_ids(actor: dict[str, Any]) -> dict[str, Any]:
     kind = actor.get("objectType", "Agent")
     slim: dict[str, Any] = {"objectType": kind}
-    for key in _IFIS:
+    for key in IFIS:
         if key in actor:
             slim[key] = actor[key]
             return slim

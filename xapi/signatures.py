@@ -15,8 +15,15 @@ import binascii
 import json
 from typing import Any
 
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
 from xapi.attachments import SIGNATURE_USAGE
-from xapi.validation import StatementInvalid
+from xapi.grammar import StatementInvalid
+
+__all__ = ["ALGORITHMS", "check"]
 
 ALGORITHMS = {"RS256": "SHA256", "RS384": "SHA384", "RS512": "SHA512"}
 #: What the LRS itself sets, and the attachments (the signature cannot sign itself).
@@ -79,11 +86,6 @@ def _equivalent(payload: dict[str, Any], statement: dict[str, Any]) -> bool:
 
 
 def _verify(header: dict[str, Any], algorithm: str, pieces: list[bytes], path: str) -> None:
-    from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding, rsa
-
     try:
         der = base64.b64decode(header["x5c"][0])
         key = x509.load_der_x509_certificate(der).public_key()

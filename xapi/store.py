@@ -5,6 +5,9 @@ object a ``StatementRef``) that flips the target's ``voided`` flag. Listeners (r
 as a projection) are called inside the caller's transaction, so a statement and everything
 derived from it are committed together or not at all. The store never commits: its caller owns
 the transaction.
+
+Public: :class:`StatementStore`, :class:`StatementListener` (what a read model implements),
+:class:`StatementConflict`; :func:`actor_key` is :mod:`xapi.agents`' and is re-exported.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import aniso8601
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from xapi.agents import actor_key, validate_actor
+from xapi.mentions import activities_in, mentions
 from xapi.models import (
     ActivityRecord,
     AttachmentRecord,
@@ -25,7 +30,14 @@ from xapi.models import (
     StatementAgent,
     StatementRecord,
 )
-from xapi.validation import VOIDED_VERB, StatementInvalid, validate_actor, validate_statement
+from xapi.validation import VOIDED_VERB, StatementInvalid, validate_statement
+
+__all__ = [
+    "StatementConflict",
+    "StatementListener",
+    "StatementStore",
+    "actor_key",  # xapi.agents', re-exported: callers have long imported it from here
+]
 
 #: Properties the LRS sets itself; two statements equal but for these are the same statement.
 _LRS_PROPERTIES = ("stored", "authority", "version")
@@ -42,21 +54,11 @@ class StatementConflict(Exception):
 class StatementListener(Protocol):
     """Something kept in step with the store, inside the same transaction."""
 
-    def statement_stored(self, session: Session, statement: dict[str, Any]) -> None: ...
+    def statement_stored(self, session: Session, statement: dict[str, Any]) -> None:
+        """A statement was stored (one stored already voided is not announced)."""
 
-    def statement_voided(self, session: Session, statement: dict[str, Any]) -> None: ...
-
-
-def actor_key(actor: dict[str, Any]) -> str:
-    """A canonical string for an agent's inverse functional identifier, used for lookups."""
-    if "account" in actor:
-        account = actor["account"]
-        return f"account:{account['homePage']}|{account['name']}"
-    for key in ("mbox", "mbox_sha1sum", "openid"):
-        if key in actor:
-            return f"{key}:{actor[key]}"
-    members = sorted(actor_key(member) for member in actor.get("member", []))
-    return "group:" + ",".join(members)
+    def statement_voided(self, session: Session, statement: dict[str, Any]) -> None:
+        """A stored statement was voided; undo what it contributed."""
 
 
 def _aware(moment: datetime) -> datetime:
@@ -94,61 +96,6 @@ def _lower(value: str | None) -> str | None:
     return value.lower() if isinstance(value, str) else None
 
 
-def _agent_keys(actor: dict[str, Any] | None) -> list[str]:
-    """An agent or group's key, and its members' keys (a member's statements are its own)."""
-    if not isinstance(actor, dict):
-        return []
-    keys = [actor_key(actor)] if actor.get("objectType") != "Group" or any(
-        key in actor for key in ("mbox", "mbox_sha1sum", "openid", "account")) else []
-    keys.extend(actor_key(member) for member in actor.get("member", []))
-    return keys
-
-
-def _context_activity_ids(context: dict[str, Any] | None) -> list[str]:
-    ids: list[str] = []
-    for entries in ((context or {}).get("contextActivities") or {}).values():
-        for entry in entries if isinstance(entries, list) else [entries]:
-            ids.append(entry["id"])
-    return ids
-
-
-def mentions(statement: dict[str, Any]) -> tuple[set[tuple[str, bool]], set[tuple[str, bool]]]:
-    """Which agents and activities a statement mentions, each marked direct or related.
-
-    Direct: the actor and the object (with a group's members). Related: the authority, the
-    context's instructor and team, context activities, and all of these in a sub-statement.
-    These rows are what the ``agent``/``activity`` filters (and their ``related_`` forms) use.
-    """
-    agents: set[tuple[str, bool]] = set()
-    activities: set[tuple[str, bool]] = set()
-    agents.update((key, True) for key in _agent_keys(statement["actor"]))
-    obj = statement["object"]
-    kind = obj.get("objectType", "Activity")
-    if kind in ("Agent", "Group"):
-        agents.update((key, True) for key in _agent_keys(obj))
-    elif kind == "Activity":
-        activities.add((obj["id"], True))
-    related_agents = _agent_keys(statement.get("authority"))
-    context = statement.get("context") or {}
-    related_agents += _agent_keys(context.get("instructor")) + _agent_keys(context.get("team"))
-    related_activities = _context_activity_ids(context)
-    if kind == "SubStatement":
-        related_agents += _agent_keys(obj["actor"])
-        inner = obj["object"]
-        inner_kind = inner.get("objectType", "Activity")
-        if inner_kind in ("Agent", "Group"):
-            related_agents += _agent_keys(inner)
-        elif inner_kind == "Activity":
-            related_activities.append(inner["id"])
-        inner_context = obj.get("context") or {}
-        related_agents += (_agent_keys(inner_context.get("instructor"))
-                           + _agent_keys(inner_context.get("team")))
-        related_activities += _context_activity_ids(inner_context)
-    agents.update((key, False) for key in related_agents)
-    activities.update((key, False) for key in related_activities)
-    return agents, activities
-
-
 def _merged_definition(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """The canonical definition after a new statement: language maps gain languages, the rest
     takes the newest value (the LRS's own rule; the spec leaves it to the LRS)."""
@@ -168,18 +115,6 @@ def _same_statement(stored: dict[str, Any], incoming: dict[str, Any]) -> bool:
         ignored.add("timestamp")
     return ({key: value for key, value in stored.items() if key not in ignored}
             == {key: value for key, value in incoming.items() if key not in ignored})
-
-
-def activities_in(statement: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every activity object in a statement (object, context activities, sub-statement's)."""
-    parts = [statement]
-    if statement["object"].get("objectType") == "SubStatement":
-        parts.append(statement["object"])
-    for part in parts:
-        if part["object"].get("objectType", "Activity") == "Activity":
-            yield part["object"]
-        for entries in ((part.get("context") or {}).get("contextActivities") or {}).values():
-            yield from entries if isinstance(entries, list) else [entries]
 
 
 class StatementStore:
