@@ -6,8 +6,8 @@ Generates a synthetic force (N people in the four roles of the shipped IPP examp
 ~40 activities each per year over three years), then times, in the same run:
 
 * the baseline: the report's one aggregate over ``cpd_activity`` (the exact SQL text and
-  parameters ``cpd_tracker.assessment`` sends, captured from a warm-up report), executed bare
-  and fetched with ``fetchall()``;
+  parameters ``cpd_tracker.judging.assessment`` sends, captured from a warm-up report),
+  executed bare and fetched with ``fetchall()``;
 * the report: ``assess(session, settings, as_of=...)`` for everyone, through the library.
 
 It runs on SQLite and, when ``CPD_BENCH_DATABASE_URL`` names a PostgreSQL server, on
@@ -50,7 +50,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cpd_tracker import config, frameworks, migration
-from cpd_tracker.assessment import assess
+from cpd_tracker.judging.assessment import assess
 from cpd_tracker.models import Absence, Allowance, Learner, LearnerRole, Role
 
 #: Bump when the generated data changes, so stale cached files are not reused.

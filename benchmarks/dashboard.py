@@ -43,9 +43,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import compliance
 
-from cpd_tracker import CPDTracker, migration, standings
-from cpd_tracker.dashboard import TREND_WEEKS
+from cpd_tracker import CPDTracker, migration
+from cpd_tracker.judging import standings
 from cpd_tracker.models import CurrentStanding, Learner, Role, Snapshot, SnapshotCount
+from cpd_tracker.queries.dashboard import TREND_WEEKS
 
 AS_OF = compliance.DATA_END
 

@@ -43,8 +43,7 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cpd_tracker import migration
-from xapi.models import StatementRecord
-from xapi.store import actor_key
+from xapi import StatementRecord, actor_key
 
 CLIENT, SECRET = "bench-lms", "bench-secret"
 HOME = "https://learning.bench-force.police.uk/"
@@ -143,8 +142,8 @@ def serve(url: str, port: int, ready: Any) -> None:
 
     from cpd_tracker.demo import create_app
     from cpd_tracker.demo.models import db
-    from cpd_tracker.extension import get_state
-    from cpd_tracker.statements import client_authority
+    from cpd_tracker.record.identities import client_authority
+    from cpd_tracker.state import get_state
     from xapi.clients import create_client
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)

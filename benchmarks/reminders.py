@@ -39,9 +39,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import compliance
 
-from cpd_tracker import migration, reminder_outbox, reminders
-from cpd_tracker.assessment import assess
-from cpd_tracker.mail import MailSettings
+from cpd_tracker import migration
+from cpd_tracker.judging.assessment import assess
+from cpd_tracker.reminders import due as reminders
+from cpd_tracker.reminders import outbox
+from cpd_tracker.reminders.mail import MailSettings
 from cpd_tracker.resources import resource_dir
 
 AS_OF = date(2027, 3, 1)
@@ -61,11 +63,11 @@ class AcceptingTransport:
 
 
 def one_pass(engine: sa.Engine, settings: object, transport: AcceptingTransport
-             ) -> tuple[float, reminder_outbox.RunReport]:
+             ) -> tuple[float, outbox.RunReport]:
     started = time.perf_counter()
     with Session(engine) as session:
         due = reminders.due_reminders(session, settings, as_of=AS_OF)  # type: ignore[arg-type]
-        report = reminder_outbox.run(
+        report = outbox.run(
             session, due, as_of=AS_OF, transport=transport,
             mail=MailSettings(server="localhost", sender="cpd@bench.example"),
             lms_home_page="https://learning.bench-force.police.uk/")

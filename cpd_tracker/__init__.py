@@ -3,9 +3,10 @@
 Embed it in a Flask app with ``CPDTracker(app, db=db)``; see the README.
 """
 
-from cpd_tracker.extension import CPDTracker, get_state
-from cpd_tracker.learners import LearnerProfile
+from cpd_tracker.extension import CPDTracker
 from cpd_tracker.migration import include_object
+from cpd_tracker.record.learners import LearnerProfile
+from cpd_tracker.state import get_state
 
 __version__ = "0.1.0"
 

@@ -11,15 +11,16 @@ import copy
 import re
 import uuid
 from collections.abc import Callable, Mapping, MutableMapping
-from dataclasses import dataclass
-from datetime import date, time
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cpd_tracker import api_clients, vocabulary
 from cpd_tracker.api_clients import ApiClient
+from cpd_tracker.storage import DETECTABLE_TYPES
+from xapi import VOIDED_VERB
 from xapi.forwarding import ForwardTarget
-from xapi.validation import VOIDED_VERB
 
 #: Every configuration key with its default. ``None`` means "must be set by the host".
 DEFAULTS: dict[str, Any] = {
@@ -59,6 +60,7 @@ DEFAULTS: dict[str, Any] = {
     "CPD_REMINDER_CATCH_UP_DAYS": 3,
     "CPD_DIGEST_DAY": "monday",
     "CPD_API_TOKENS": None,
+    "CPD_CLOCK": None,
 }
 
 _IDENTITIES = ("account", "mbox")
@@ -72,7 +74,8 @@ class ConfigError(RuntimeError):
 class CreditRule:
     """One entry of ``CPD_XAPI_CREDIT_RULES``: which LRS statements count as CPD, and how.
 
-    See :mod:`cpd_tracker.crediting` for what each field means and how a statement is credited.
+    See :mod:`cpd_tracker.projection.crediting` for what each field means and how a
+    statement is credited.
     """
 
     #: Its position in ``CPD_XAPI_CREDIT_RULES``, to name it in logs and messages.
@@ -182,6 +185,19 @@ class Settings:
     digest_weekday: int | None = 0
     #: The reporting tools that may call the JSON API with a token (``CPD_API_TOKENS``).
     api_clients: tuple[ApiClient, ...] = ()
+    #: What time it is (``CPD_CLOCK``): a callable returning an aware datetime. Every "now" and
+    #: "today" of the library comes from it, so a host (or a test) can set the date.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc),
+                                          compare=False)
+
+    def now(self) -> datetime:
+        """This moment, in UTC, to the second (as statements record it)."""
+        return self.clock().astimezone(timezone.utc).replace(microsecond=0)
+
+    def today(self) -> date:
+        """Today's date in the force's time zone (not the server's): the day cycles, due
+        dates and "as of" are counted in."""
+        return self.clock().astimezone(self.timezone).date()
 
     def page_url(self, path: str) -> str:
         """The absolute address of one of the library's pages (``path`` after the prefix),
@@ -246,6 +262,7 @@ def load(config: Mapping[str, Any]) -> Settings:
         reminder_catch_up_days=_catch_up(config["CPD_REMINDER_CATCH_UP_DAYS"]),
         digest_weekday=_weekday(config["CPD_DIGEST_DAY"]),
         api_clients=_api_clients(config["CPD_API_TOKENS"]),
+        **({"clock": _clock_setting(config["CPD_CLOCK"])} if config["CPD_CLOCK"] else {}),
     )
 
 
@@ -254,6 +271,13 @@ def _api_clients(value: Any) -> tuple[ApiClient, ...]:
         return api_clients.parse(value)
     except api_clients.ApiClientError as error:
         raise ConfigError(str(error)) from None
+
+
+def _clock_setting(value: Any) -> Callable[[], datetime]:
+    if not callable(value):
+        raise ConfigError(f"CPD_CLOCK must be a callable returning the current time as an aware "
+                          f"datetime (or None for the system clock), got {value!r}")
+    return value
 
 
 def _clock(value: Any) -> time:
@@ -347,7 +371,6 @@ def _max_bytes(value: Any) -> int:
 
 
 def _evidence_types(value: Any) -> tuple[str, ...]:
-    from cpd_tracker.storage import DETECTABLE_TYPES
 
     if not isinstance(value, list | tuple) or not value:
         raise ConfigError(f"CPD_EVIDENCE_TYPES must be a non-empty list of MIME types, got "

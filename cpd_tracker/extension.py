@@ -1,75 +1,35 @@
-"""The Flask extension: ``CPDTracker(app, db=db)`` or ``CPDTracker(db=db).init_app(app)``."""
+"""The Flask extension: ``CPDTracker(app, db=db)`` or ``CPDTracker(db=db).init_app(app)``.
+
+``init_app`` reads like a checklist: fill in the ``CPD_*`` defaults, check everything the host
+set (configuration, hooks, storage, the base template), and only then register the state, the
+blueprints and the ``flask cpd`` commands, so a host whose setup cannot work gets one error
+that says what to change and an app with nothing of the library half-registered.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, timezone
 from functools import partial
 from typing import Any
 
-from flask import Flask, current_app
+import jinja2
+from flask import Blueprint, Flask, current_app
 from flask_login import current_user as flask_login_current_user
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy.orm import Session
 
-from cpd_tracker import cli, config, recording, signals
-from cpd_tracker.learners import LearnerProfile, profile_from_user, sync_learner
-from cpd_tracker.mail import MailSettings, SMTPTransport, Transport
-from cpd_tracker.models import Learner
+from cpd_tracker import cli, config, projection
 from cpd_tracker.permissions import Access, PermissionCheck, access_from_user, default_permissions
+from cpd_tracker.record.learners import LearnerProfile, profile_from_user
+from cpd_tracker.reminders.mail import MailSettings, SMTPTransport, Transport
+from cpd_tracker.state import EXTENSION_KEY, TrackerState
 from cpd_tracker.storage import EvidenceStorage, LocalStorage
-from cpd_tracker.views import create_blueprint
-from xapi.lrs import LRS
+from cpd_tracker.web import create_blueprint
+from xapi import LRS
 
-EXTENSION_KEY = "cpd_tracker"
-
-
-@dataclass
-class TrackerState:
-    """Everything one app's tracker needs, kept in ``app.extensions["cpd_tracker"]``."""
-
-    db: SQLAlchemy
-    settings: config.Settings
-    current_user: Callable[[], Any]
-    learner_profile: Callable[[Any], LearnerProfile]
-    permissions: PermissionCheck
-    access: Callable[[Any], Access]
-    storage: EvidenceStorage
-    #: The host's accreditation leads (users), for escalations: ``CPD_LEADS`` / ``leads=``.
-    leads: Callable[[], Iterable[Any]]
-    #: SMTP settings from Flask-Mail's ``MAIL_*`` keys, or ``None`` (reminders held, not sent).
-    mail: MailSettings | None
-    #: Makes the transport a reminder run sends through (default: SMTP).
-    mail_transport: Callable[[MailSettings], Transport]
-
-    @property
-    def session(self) -> Session:
-        return self.db.session
-
-    def today(self) -> date:
-        """Today's date in the force's time zone (not the server's)."""
-        return datetime.now(timezone.utc).astimezone(self.settings.timezone).date()
-
-    def user(self) -> Any | None:
-        """The signed-in host user, or ``None``."""
-        user = self.current_user()
-        if user is None or not getattr(user, "is_authenticated", True):
-            return None
-        return user
-
-    def learner_for(self, user: Any) -> Learner:
-        """The learner row for a host user, created or refreshed from the host's profile."""
-        learner, outcome = sync_learner(self.session, self.learner_profile(user))
-        if outcome != "unchanged":
-            self.session.commit()
-        if outcome == "created":
-            signals.learner_created.send(current_app._get_current_object(), learner=learner)
-        return learner
-
-    def can(self, user: Any, action: str, learner: Learner | None = None) -> bool:
-        return bool(self.permissions(user, action, learner))
+#: The blocks every page of the library fills; a host's ``CPD_BASE_TEMPLATE`` must define them.
+BASE_TEMPLATE_BLOCKS = ("title", "content")
+DEFAULT_BASE_TEMPLATE = "cpd_tracker/base.html"
 
 
 def _flask_login_user() -> Any:
@@ -81,16 +41,6 @@ def _flask_login_user() -> Any:
     return flask_login_current_user._get_current_object()
 
 
-def get_state(app: Flask | None = None) -> TrackerState:
-    """The tracker state of ``app`` (default: the current app)."""
-    app = app or current_app
-    try:
-        return app.extensions[EXTENSION_KEY]
-    except KeyError:
-        raise RuntimeError("cpd-tracker is not set up on this app: call CPDTracker(app, db=db) "
-                           "or tracker.init_app(app)") from None
-
-
 class CPDTracker:
     """Continuing professional development tracking for a Flask LMS.
 
@@ -98,8 +48,8 @@ class CPDTracker:
     :param db: the host's Flask-SQLAlchemy extension; the library uses its session.
     :param current_user: callable returning the signed-in user (default: Flask-Login's).
     :param learner_profile: callable turning a host user into a
-        :class:`~cpd_tracker.learners.LearnerProfile` (default:
-        :func:`~cpd_tracker.learners.profile_from_user`).
+        :class:`~cpd_tracker.record.learners.LearnerProfile` (default:
+        :func:`~cpd_tracker.record.learners.profile_from_user`).
     :param permissions: callable ``(user, action, learner) -> bool`` (default:
         :func:`~cpd_tracker.permissions.default_permissions`, the matrix of
         :func:`~cpd_tracker.permissions.allows`).
@@ -142,13 +92,31 @@ class CPDTracker:
             self.init_app(app)
 
     def init_app(self, app: Flask, *, db: SQLAlchemy | None = None) -> None:
-        """Set config defaults, check the host's setup, register state, blueprint and CLI."""
+        """Set config defaults, check the host's setup, then register state, blueprints and CLI.
+
+        Raises :class:`RuntimeError` (:class:`~cpd_tracker.config.ConfigError` for a setting)
+        saying what to change; when it does, nothing of the library is left on ``app``.
+        """
         if EXTENSION_KEY in app.extensions:
             raise RuntimeError(
                 "cpd-tracker is already registered on this app; create one CPDTracker per app "
                 "and call init_app once."
             )
-        db = db or self.db
+        state = self._state(app, db or self.db)
+        check_base_template(app, state.settings.base_template)
+        # Everything is checked: from here on, only registration.
+        app.extensions[EXTENSION_KEY] = state
+        app.register_blueprint(create_blueprint(), url_prefix=state.settings.url_prefix)
+        if state.settings.xapi_url_prefix is not None:
+            lrs = LRS(session=lambda: state.session,
+                      listeners=lambda: projection.listeners(state.settings))
+            blueprint = lrs.blueprint()
+            exempt_from_csrf(app, blueprint)
+            app.register_blueprint(blueprint, url_prefix=state.settings.xapi_url_prefix)
+        app.cli.add_command(cli.cpd)
+
+    def _state(self, app: Flask, db: SQLAlchemy | None) -> TrackerState:
+        """The app's tracker state, every setting and hook checked; registers nothing."""
         if db is None:
             raise RuntimeError("CPDTracker needs the host's Flask-SQLAlchemy extension: "
                                "CPDTracker(app, db=db) or CPDTracker(db=db).init_app(app).")
@@ -158,7 +126,12 @@ class CPDTracker:
         config.apply_defaults(app.config)
         settings = config.load(app.config)
         hook = partial(config.callable_setting, app.config)
-        app.extensions[EXTENSION_KEY] = TrackerState(
+        storage = self.storage or app.config["CPD_EVIDENCE_STORAGE"] or LocalStorage(
+            app.config["CPD_EVIDENCE_FOLDER"] or os.path.join(app.instance_path, "cpd-evidence"))
+        if not isinstance(storage, EvidenceStorage):
+            raise config.ConfigError("CPD_EVIDENCE_STORAGE must be an EvidenceStorage (see "
+                                     "cpd_tracker.storage), or None for a local folder")
+        return TrackerState(
             db=db,
             settings=settings,
             current_user=self.current_user or hook("CPD_CURRENT_USER") or _flask_login_user,
@@ -166,26 +139,71 @@ class CPDTracker:
                              or profile_from_user),
             permissions=self.permissions or hook("CPD_PERMISSIONS") or default_permissions,
             access=self.access or hook("CPD_ACCESS") or access_from_user,
-            storage=self.storage or app.config["CPD_EVIDENCE_STORAGE"] or LocalStorage(
-                app.config["CPD_EVIDENCE_FOLDER"]
-                or os.path.join(app.instance_path, "cpd-evidence")),
+            storage=storage,
             leads=self.leads or hook("CPD_LEADS") or (lambda: ()),
             mail=MailSettings.from_config(app.config),
             mail_transport=self.mail_transport or SMTPTransport,
         )
-        if not isinstance(app.extensions[EXTENSION_KEY].storage, EvidenceStorage):
-            raise config.ConfigError("CPD_EVIDENCE_STORAGE must be an EvidenceStorage (see "
-                                     "cpd_tracker.storage), or None for a local folder")
-        app.register_blueprint(create_blueprint(), url_prefix=settings.url_prefix)
-        if settings.xapi_url_prefix is not None:
-            state = app.extensions[EXTENSION_KEY]
-            lrs = LRS(session=lambda: state.session,
-                      listeners=lambda: recording.listeners(state.settings))
-            blueprint = lrs.blueprint()
-            # Clients authenticate with HTTP Basic, not a session cookie, so the host's CSRF
-            # protection (Flask-WTF) must not demand a form token of them.
-            csrf = app.extensions.get("csrf")
-            if csrf is not None:
-                csrf.exempt(blueprint)
-            app.register_blueprint(blueprint, url_prefix=settings.xapi_url_prefix)
-        app.cli.add_command(cli.cpd)
+
+
+def check_base_template(app: Flask, name: str) -> None:
+    """Check that ``CPD_BASE_TEMPLATE`` is a template the app can find and that it defines the
+    blocks the library's pages fill (itself or through the templates it extends).
+
+    Looked up as the app will look it up (its own template folder and the blueprints registered
+    so far), without creating the app's Jinja environment. The library's own default is not
+    looked up: it ships with the blueprint registered next.
+    """
+    if name == DEFAULT_BASE_TEMPLATE:
+        return
+    environment = jinja2.Environment(loader=app.create_global_jinja_loader())
+    blocks: set[str] = set()
+    seen: list[str] = []
+    current: str | None = name
+    while current is not None and current not in seen:
+        seen.append(current)
+        try:
+            source, _, _ = environment.loader.get_source(environment, current)  # type: ignore[union-attr]
+        except jinja2.TemplateNotFound:
+            where = "" if current == name else f" (which {seen[-2]!r} extends)"
+            raise config.ConfigError(
+                f"CPD_BASE_TEMPLATE is {name!r}, but the app has no template {current!r}"
+                f"{where}. Put it in the app's templates folder or a blueprint registered "
+                "before CPDTracker, or leave CPD_BASE_TEMPLATE unset for the library's plain "
+                "page.") from None
+        try:
+            tree = environment.parse(source)
+        except jinja2.TemplateSyntaxError as broken:
+            raise config.ConfigError(f"CPD_BASE_TEMPLATE {name!r}: {current!r} line "
+                                     f"{broken.lineno}: {broken.message}") from None
+        blocks.update(block.name for block in tree.find_all(jinja2.nodes.Block))
+        parent = next(tree.find_all(jinja2.nodes.Extends), None)
+        current = (parent.template.value if parent is not None
+                   and isinstance(parent.template, jinja2.nodes.Const) else None)
+    missing = [block for block in BASE_TEMPLATE_BLOCKS if block not in blocks]
+    if missing:
+        raise config.ConfigError(
+            f"CPD_BASE_TEMPLATE {name!r} does not define the block(s) "
+            + ", ".join(f"{{% block {block} %}}" for block in missing)
+            + "; the library's pages put their title and content there.")
+
+
+def exempt_from_csrf(app: Flask, blueprint: Blueprint) -> None:
+    """Keep the host's CSRF protection (Flask-WTF's ``CSRFProtect``) off ``blueprint``,
+    whichever of the two the host sets up first.
+
+    LRS clients authenticate with HTTP Basic, not a session cookie, so there is no form token
+    to demand of them. A ``CSRFProtect`` set up before the tracker is told now; one set up
+    after it is told by a request hook registered now, which runs before ``CSRFProtect``'s own
+    (Flask runs an app's request hooks in the order they were registered).
+    """
+    def exempt() -> None:
+        csrf = current_app.extensions.get("csrf")
+        if csrf is not None:
+            csrf.exempt(blueprint)
+
+    csrf = app.extensions.get("csrf")
+    if csrf is not None:
+        csrf.exempt(blueprint)
+    else:
+        app.before_request(exempt)

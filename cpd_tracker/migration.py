@@ -17,7 +17,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from cpd_tracker.models import metadata as cpd_metadata
 from cpd_tracker.resources import resource_dir
+from xapi import metadata as xapi_metadata
 
 VERSION_TABLE = "cpd_tracker_alembic_version"
 #: Tables belonging to cpd-tracker start with one of these.
@@ -26,8 +28,6 @@ TABLE_PREFIXES = ("cpd_", "xapi_")
 
 def target_metadata() -> list[sa.MetaData]:
     """The metadata our migrations must match: the xAPI store's and the CPD domain's."""
-    from cpd_tracker.models import metadata as cpd_metadata
-    from xapi.models import metadata as xapi_metadata
 
     return [xapi_metadata, cpd_metadata]
 

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
-from cpd_tracker.models import Learner, LearnerRole, Role
+from cpd_tracker.models import CurrentStanding, Learner, LearnerRole, Role
 
 #: See one's own CPD record and progress.
 VIEW_OWN_CPD = "cpd.view-own"
@@ -147,8 +148,7 @@ def visible_standings(access: Access) -> sa.ColumnElement[bool]:
     their own and their reports' (as :func:`visible` for ``VIEW_RECORD``), everyone's in the
     units they lead, and, for a role they lead, the standings in that role (not the holders'
     other roles: those are another lead's to chase)."""
-    from cpd_tracker.models import CurrentStanding as standing
-
+    standing = CurrentStanding
     if access.admin or any(scope.kind == "force" for scope in access.lead_scopes):
         return sa.true()
     conditions: list[sa.ColumnElement[bool]] = [
@@ -179,6 +179,5 @@ def _scope_condition(scope: LeadScope) -> sa.ColumnElement[bool]:
 
 def default_permissions(user: Any, action: str, learner: Learner | None) -> bool:
     """The matrix for the current app's reading of ``user`` (see :func:`allows`)."""
-    from cpd_tracker.extension import get_state
-
-    return allows(get_state().access(user), action, learner)
+    # The state is read from the app directly: this module sits below the one that defines it.
+    return allows(current_app.extensions["cpd_tracker"].access(user), action, learner)

@@ -22,11 +22,16 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from cpd_tracker import reminder_outbox, reminders, snapshots, standings
+from cpd_tracker.judging import snapshots, standings
+from cpd_tracker.reminders import outbox
+from cpd_tracker.reminders.due import due_reminders
+from cpd_tracker.reminders.stages import LeadRecipient
+from cpd_tracker.services import accreditation
+from cpd_tracker.state import get_state
 from xapi import forwarding
 
 if TYPE_CHECKING:
-    from cpd_tracker.accreditation import AccreditationStanding
+    from cpd_tracker.judging.accreditation import AccreditationStanding
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +68,6 @@ class Job:
 
 def jobs(app: Flask) -> list[Job]:
     """The jobs this app's configuration asks for."""
-    from cpd_tracker.extension import get_state
 
     settings = get_state(app).settings
     found = []
@@ -91,11 +95,9 @@ def jobs(app: Flask) -> list[Job]:
 
 
 def remind(app: Flask, *, as_of: date | None = None, dry_run: bool = False
-           ) -> reminder_outbox.RunReport:
+           ) -> outbox.RunReport:
     """One reminder run: record what is due on ``as_of`` (default today, in the force's time
     zone) and send what is waiting, retries included. Safe to run twice at once."""
-    from cpd_tracker import reminders
-    from cpd_tracker.extension import get_state
 
     with app.app_context():
         state = get_state(app)
@@ -103,10 +105,10 @@ def remind(app: Flask, *, as_of: date | None = None, dry_run: bool = False
         transport = state.mail_transport(state.mail) if state.mail is not None else None
         try:
             leads = lead_recipients(app)
-            due = reminders.due_reminders(
+            due = due_reminders(
                 state.session, state.settings, as_of=day, leads=leads,
                 catch_up_days=state.settings.reminder_catch_up_days)
-            report = reminder_outbox.run(
+            report = outbox.run(
                 state.session, due, as_of=day, mail=state.mail, transport=transport,
                 lms_home_page=state.settings.lms_home_page, dry_run=dry_run)
         finally:
@@ -117,23 +119,21 @@ def remind(app: Flask, *, as_of: date | None = None, dry_run: bool = False
         return report
 
 
-def lead_recipients(app: Flask) -> list[reminders.LeadRecipient]:
+def lead_recipients(app: Flask) -> list[LeadRecipient]:
     """The host's leads (``CPD_LEADS``) with their scopes and email."""
-    from cpd_tracker.extension import get_state
 
     state = get_state(app)
     found = []
     for user in state.leads():
         access = state.access(user)
         learner = state.learner_for(user)
-        found.append(reminders.LeadRecipient(access.reference, learner.name, learner.email,
+        found.append(LeadRecipient(access.reference, learner.name, learner.email,
                                              access))
     return found
 
 
 def forward(app: Flask) -> forwarding.DeliveryReport | None:
     """Send what is due to the enterprise LRS (one run; the outbox remembers the rest)."""
-    from cpd_tracker.extension import get_state
 
     with app.app_context():
         state = get_state(app)
@@ -149,8 +149,6 @@ def forward(app: Flask) -> forwarding.DeliveryReport | None:
 
 def lapse(app: Flask) -> list[AccreditationStanding]:
     """Record today's lapses (one run; a second run the same day finds nobody new)."""
-    from cpd_tracker import accreditation
-    from cpd_tracker.extension import get_state
 
     with app.app_context():
         state = get_state(app)
@@ -164,7 +162,6 @@ def lapse(app: Flask) -> list[AccreditationStanding]:
 
 def snapshot(app: Flask, *, as_of: date | None = None) -> snapshots.SnapshotReport:
     """Take the compliance snapshot of ``as_of`` (default today), once."""
-    from cpd_tracker.extension import get_state
 
     with app.app_context():
         state = get_state(app)
@@ -179,7 +176,6 @@ def snapshot(app: Flask, *, as_of: date | None = None) -> snapshots.SnapshotRepo
 
 def refresh_standings(app: Flask) -> standings.RefreshReport:
     """Judge everyone for today (the leads' lists read the result)."""
-    from cpd_tracker.extension import get_state
 
     with app.app_context():
         state = get_state(app)
@@ -193,7 +189,6 @@ def refresh_standings(app: Flask) -> standings.RefreshReport:
 
 def create_scheduler(app: Flask, *, background: bool = False) -> BaseScheduler:
     """A scheduler with this app's jobs: blocking for ``flask cpd scheduler``, or background."""
-    from cpd_tracker.extension import get_state
 
     kind = BackgroundScheduler if background else BlockingScheduler
     scheduler = kind(timezone=get_state(app).settings.timezone,

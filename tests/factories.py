@@ -11,10 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from cpd_tracker import frameworks, get_state
-from cpd_tracker.activities import ActivityEntry, log_activity
 from cpd_tracker.demo.models import DemoUser, db
-from cpd_tracker.learners import assign_role
 from cpd_tracker.models import Activity, Framework, Learner
+from cpd_tracker.record.learners import assign_role
+from cpd_tracker.services.activities import ActivityEntry, log_activity
 from xapi import StatementRecord
 
 INTELLIGENCE_OFFICER = "intelligence-officer"

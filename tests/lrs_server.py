@@ -31,8 +31,8 @@ from werkzeug.security import generate_password_hash
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from cpd_tracker.demo.models import db
-from cpd_tracker.extension import get_state
-from cpd_tracker.statements import client_authority
+from cpd_tracker.record.identities import client_authority
+from cpd_tracker.state import get_state
 from xapi.clients import create_client, set_active
 
 VERSION = "1.0.3"

@@ -19,29 +19,24 @@ from flask import Flask
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cpd_tracker import accreditation, allowances, get_state, scheduler, vocabulary
-from cpd_tracker.accreditation import (
-    AccreditationProjection,
-    AccreditationRefused,
-    AccreditationStatus,
-    Lead,
-)
-from cpd_tracker.accreditation_status import (
+from cpd_tracker import get_state, scheduler, vocabulary
+from cpd_tracker.demo.models import db
+from cpd_tracker.engine.accreditation import (
     AccreditationRules,
+    AccreditationStatus,
     RecordedAccreditation,
     judge,
 )
-from cpd_tracker.compliance import Status
-from cpd_tracker.cycles import annual_cycle
-from cpd_tracker.demo.models import db
+from cpd_tracker.engine.compliance import Status
+from cpd_tracker.engine.cycles import annual_cycle
+from cpd_tracker.judging.accreditation import RenewalNeeds, renewal_needs, standings
 from cpd_tracker.models import Accreditation, Evidence, Learner, Renewal
-from cpd_tracker.statements import (
-    EvidenceFile,
-    LearnerIdentity,
-    VerifiedBuilder,
-    client_authority,
-    learner_agent,
-)
+from cpd_tracker.projection import accreditation as accreditation_projection
+from cpd_tracker.projection.accreditation import AccreditationProjection
+from cpd_tracker.record.identities import Lead, LearnerIdentity, client_authority, learner_agent
+from cpd_tracker.record.statements import EvidenceFile, VerifiedBuilder
+from cpd_tracker.services import accreditation, allowances
+from cpd_tracker.services.accreditation import AccreditationRefused
 from tests.factories import logged, officer, today
 from xapi import StatementStore
 
@@ -327,7 +322,7 @@ def change(app: Flask, learner: Learner, status: str, reason: str = "Under inves
 
 def status_of(app: Flask, learner: Learner, as_of: date | None = None) -> Any:
     with app.app_context():
-        [standing] = accreditation.standings(db.session, get_state(app).settings,
+        [standing] = standings(db.session, get_state(app).settings,
                                              as_of=as_of or today(app), learner_id=learner.id)
         db.session.remove()
     return standing.judgement
@@ -1047,7 +1042,7 @@ def test_rebuilding_gives_the_rows_the_statements_gave_one_by_one(app: Flask) ->
     assert len(incremental) == 3 + 2 + 2
 
     with app.app_context():
-        count = accreditation.rebuild(db.session, get_state(app).settings)
+        count = accreditation_projection.rebuild(db.session, get_state(app).settings)
         db.session.commit()
         db.session.remove()
 
@@ -1058,9 +1053,9 @@ def test_rebuilding_gives_the_rows_the_statements_gave_one_by_one(app: Flask) ->
 # --- What a renewal needs -------------------------------------------------------------------
 
 
-def needs(app: Flask, learner: Learner) -> accreditation.RenewalNeeds:
+def needs(app: Flask, learner: Learner) -> RenewalNeeds:
     with app.app_context():
-        found = accreditation.renewal_needs(db.session, get_state(app).settings,
+        found = renewal_needs(db.session, get_state(app).settings,
                                             db.session.get(Learner, learner.id), SCHEME,
                                             today=today(app))
         db.session.remove()

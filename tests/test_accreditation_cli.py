@@ -13,14 +13,16 @@ import sqlalchemy as sa
 from click.testing import Result
 from flask import Flask
 
-from cpd_tracker import accreditation, allowances, get_state, vocabulary
+from cpd_tracker import get_state, vocabulary
 from cpd_tracker.demo.models import db
 from cpd_tracker.models import Accreditation, Learner
+from cpd_tracker.record.identities import Lead
+from cpd_tracker.services import accreditation, allowances
 from tests.factories import officer, today
 from xapi import StatementStore
 
 SCHEME = "ipp-example"
-LEAD = allowances.Lead("jlead", "Insp Jo Lead")
+LEAD = Lead("jlead", "Insp Jo Lead")
 
 
 def cpd(app: Flask, *args: str) -> Result:

@@ -20,11 +20,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from cpd_tracker import get_state
-from cpd_tracker.cycles import annual_cycle
 from cpd_tracker.demo.models import DemoUser, db
-from cpd_tracker.learners import assign_role
+from cpd_tracker.engine.cycles import annual_cycle
 from cpd_tracker.models import Evidence, Framework, Learner, Renewal
 from cpd_tracker.permissions import Access, LeadScope
+from cpd_tracker.record.learners import assign_role
 from cpd_tracker.storage import LocalStorage
 from tests.factories import counts, form_fields, framework, sign_in, today
 from tests.test_accreditation import (

@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from flask import Flask
 
 from cpd_tracker import get_state, vocabulary
-from cpd_tracker.activities import ActivityEntry, ActivityRejected, log_activity, officer_record
 from cpd_tracker.demo.models import db
 from cpd_tracker.models import Activity, Learner
-from cpd_tracker.projection import ActivityProjection
+from cpd_tracker.projection.activities import ActivityProjection
+from cpd_tracker.queries.activities import officer_record
+from cpd_tracker.services.activities import ActivityEntry, ActivityRejected, log_activity
 from tests.factories import counts, logged, officer, today
 from xapi import StatementStore
 
@@ -65,7 +66,7 @@ def test_rules_are_enforced_by_the_service_not_only_the_form(app: Flask) -> None
 def test_activity_counts_only_for_roles_held_on_its_date(app: Flask) -> None:
     learner = officer(app, roles=("intelligence-analyst",))
     with app.app_context():
-        from cpd_tracker.learners import assign_role
+        from cpd_tracker.record.learners import assign_role
 
         attached = db.session.get(Learner, learner.id)
         assign_role(db.session, attached, "intelligence-officer",

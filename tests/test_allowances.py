@@ -19,13 +19,16 @@ import sqlalchemy as sa
 from click.testing import Result
 from flask import Flask
 
-from cpd_tracker import allowances, get_state, vocabulary
-from cpd_tracker.allowances import AllowanceProjection, AllowanceRefused, Lead
-from cpd_tracker.assessment import Scope, Standing, assess
-from cpd_tracker.compliance import Status
-from cpd_tracker.cycles import annual_cycle
+from cpd_tracker import get_state, vocabulary
 from cpd_tracker.demo.models import db
+from cpd_tracker.engine.compliance import Status
+from cpd_tracker.engine.cycles import annual_cycle
+from cpd_tracker.judging.assessment import Scope, Standing, assess
 from cpd_tracker.models import Absence, Allowance, Learner
+from cpd_tracker.projection.allowances import AllowanceProjection
+from cpd_tracker.record.identities import Lead
+from cpd_tracker.services import allowances
+from cpd_tracker.services.allowances import AllowanceRefused
 from tests.factories import counts, logged, officer, today
 from xapi import StatementStore
 

@@ -17,12 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
 from cpd_tracker import api_clients, get_state
-from cpd_tracker.assessment import Scope, assess
 from cpd_tracker.config import ConfigError
 from cpd_tracker.demo import create_app
 from cpd_tracker.demo.models import db
+from cpd_tracker.exports.reports import standing_json
+from cpd_tracker.judging.assessment import Scope, assess
 from cpd_tracker.permissions import Access, LeadScope
-from cpd_tracker.reports import standing_json
 from tests.conftest import empty_tables
 from tests.factories import logged, officer, sign_in, today
 

@@ -20,13 +20,15 @@ import sqlalchemy as sa
 from click.testing import Result
 from flask import Flask
 
-from cpd_tracker import allowances, get_state
-from cpd_tracker.assessment import Scope, Standing, assess
-from cpd_tracker.compliance import RuleResult, Status
+from cpd_tracker import get_state
 from cpd_tracker.demo.models import DemoUser, db
-from cpd_tracker.learners import assign_role
+from cpd_tracker.engine.compliance import RuleResult, Status
+from cpd_tracker.exports.reports import COLUMNS
+from cpd_tracker.judging.assessment import Scope, Standing, assess
 from cpd_tracker.models import Activity, Learner
-from cpd_tracker.reports import COLUMNS
+from cpd_tracker.record.identities import Lead
+from cpd_tracker.record.learners import assign_role
+from cpd_tracker.services import allowances
 from tests.factories import framework, logged, officer, today
 
 OFFICER = "intelligence-officer"
@@ -37,7 +39,7 @@ JOINED = date(2020, 1, 1)
 CYCLE_START = date(2025, 4, 1)
 #: The 201st of the cycle's 365 days: past the first quarter, 164 days before it ends.
 AS_OF = date(2025, 10, 18)
-LEAD = allowances.Lead("jlead", "Insp Jo Lead")
+LEAD = Lead("jlead", "Insp Jo Lead")
 
 
 # --- Arranging people and their CPD --------------------------------------------------------------

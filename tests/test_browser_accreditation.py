@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from flask import Flask
 
 from cpd_tracker import get_state
-from cpd_tracker.compliance import format_date
-from cpd_tracker.cycles import add_months
 from cpd_tracker.demo.models import db
+from cpd_tracker.engine.cycles import add_months
+from cpd_tracker.engine.words import format_date
 from cpd_tracker.models import Renewal
 from cpd_tracker.permissions import Access, LeadScope
 from tests.factories import officer, today

@@ -16,11 +16,12 @@ import sqlalchemy as sa
 from flask import Flask
 
 from cpd_tracker import get_state, scheduler
-from cpd_tracker.allowances import Lead, grant_extension
-from cpd_tracker.compliance import format_date
 from cpd_tracker.demo.models import DemoUser, db
+from cpd_tracker.engine.words import format_date
 from cpd_tracker.models import Learner
 from cpd_tracker.permissions import Access, LeadScope
+from cpd_tracker.record.identities import Lead
+from cpd_tracker.services.allowances import grant_extension
 from tests.factories import framework, today
 from tests.test_browser_accreditation import nav, sign_in_as
 from tests.test_reminders import OFFICER, person, rows

@@ -17,26 +17,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cpd_tracker.compliance import (
+from cpd_tracker.engine.compliance import (
     Absence,
     Circumstances,
     Judgement,
     Status,
     Tally,
-    format_date,
-    format_minutes,
     judge,
     matches,
     pro_rata_factor,
 )
-from cpd_tracker.cycles import Cycle, cycle_for
-from cpd_tracker.requirements import (
+from cpd_tracker.engine.cycles import Cycle, cycle_for
+from cpd_tracker.engine.requirements import (
     ActivityFilter,
     CyclePolicy,
     ProRataBasis,
     RequirementSet,
     Rule,
 )
+from cpd_tracker.engine.words import format_date, format_minutes
 
 YEAR = Cycle(date(2026, 4, 1), date(2027, 3, 31))
 YEARLY = CyclePolicy("fixed", start=date(2026, 4, 1))

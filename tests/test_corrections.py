@@ -10,15 +10,16 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from cpd_tracker import get_state, history
-from cpd_tracker.activities import (
+from cpd_tracker import get_state
+from cpd_tracker.demo.models import db
+from cpd_tracker.models import Activity, Learner
+from cpd_tracker.queries import history
+from cpd_tracker.services.activities import (
     ActivityEntry,
     ActivityRejected,
     correct_activity,
     withdraw_activity,
 )
-from cpd_tracker.demo.models import db
-from cpd_tracker.models import Activity, Learner
 from tests.factories import logged, officer, today
 from tests.test_evidence import PDF, attach, decide
 from xapi import StatementRecord, StatementStore

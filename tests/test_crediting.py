@@ -14,12 +14,14 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from cpd_tracker import crediting, get_state, projection, vocabulary
+from cpd_tracker import get_state, vocabulary
 from cpd_tracker.config import ConfigError, CreditRule, apply_defaults, credit_rules, load
 from cpd_tracker.demo import create_app
 from cpd_tracker.demo.models import db
 from cpd_tracker.models import Activity, activity_role
-from cpd_tracker.statements import client_authority
+from cpd_tracker.projection import activities as projection
+from cpd_tracker.projection import crediting
+from cpd_tracker.record.identities import client_authority
 from tests.conftest import empty_tables
 from tests.factories import INTELLIGENCE_OFFICER, logged, officer, today
 from xapi import StatementStore
@@ -175,7 +177,7 @@ def test_without_any_duration_nothing_counts_and_the_log_says_why(
         app: Flask, caplog: pytest.LogCaptureFixture) -> None:
     officer(app)
     statement = completion(duration="PT10S")  # under half a minute is no duration
-    with caplog.at_level(logging.INFO, logger="cpd_tracker.crediting"):
+    with caplog.at_level(logging.INFO, logger="cpd_tracker.projection.crediting"):
         send(app, statement)
     assert credited(app) == []
     assert (f"statement {statement['id']} ({COMPLETED} {OSINT}) matches "
@@ -380,7 +382,7 @@ def test_an_attempt_credited_meanwhile_leaves_the_statement_stored(
         return real_scalar(self, statement, *args, **kwargs)
 
     monkeypatch.setattr(sa.orm.Session, "scalar", blind_to_credit_keys)
-    with caplog.at_level(logging.INFO, logger="cpd_tracker.crediting"):
+    with caplog.at_level(logging.INFO, logger="cpd_tracker.projection.crediting"):
         send(app, second)
     monkeypatch.undo()
     assert "this attempt was credited meanwhile" in caplog.text

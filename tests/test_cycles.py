@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cpd_tracker.cycles import Cycle, add_months, annual_cycle, cycle_for
-from cpd_tracker.requirements import Anchor, CyclePolicy
+from cpd_tracker.engine.cycles import Cycle, add_months, annual_cycle, cycle_for
+from cpd_tracker.engine.requirements import Anchor, CyclePolicy
 
 ONE_DAY = timedelta(days=1)
 

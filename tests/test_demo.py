@@ -132,7 +132,8 @@ def test_seeded_force_shows_every_status(seeded) -> None:
 
 def test_seeded_accreditations_show_each_state_and_a_renewal_waits_for_the_lead(
         seeded) -> None:
-    from cpd_tracker import accreditation, get_state
+    from cpd_tracker import get_state
+    from cpd_tracker.judging import accreditation
     from cpd_tracker.models import Renewal
 
     with seeded.app_context():
@@ -163,7 +164,7 @@ def test_seeded_accreditations_show_each_state_and_a_renewal_waits_for_the_lead(
 def test_remind_on_a_freshly_seeded_demo_delivers_real_mail(seeded, migrated_url: str) -> None:
     """As the README says: point MAIL_SERVER/MAIL_PORT at an SMTP server, run `cpd remind`."""
     from cpd_tracker import get_state
-    from cpd_tracker.digest import digest_day
+    from cpd_tracker.reminders.digest import digest_day
     from tests.smtp_server import SMTPServer
 
     server = SMTPServer().start()

@@ -19,16 +19,17 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from cpd_tracker import digest, get_state, scheduler
-from cpd_tracker.activities import withdraw_activity
-from cpd_tracker.compliance import format_date
+from cpd_tracker import get_state, scheduler
 from cpd_tracker.config import WEEKDAYS, ConfigError
 from cpd_tracker.demo import create_app
 from cpd_tracker.demo.models import DemoUser, db
-from cpd_tracker.digest import digest_day, in_scope
+from cpd_tracker.engine.words import format_date
 from cpd_tracker.models import Activity, Learner
 from cpd_tracker.permissions import Access, LeadScope
-from cpd_tracker.reminders import LeadRecipient
+from cpd_tracker.reminders import digest
+from cpd_tracker.reminders.digest import digest_day, in_scope
+from cpd_tracker.reminders.stages import LeadRecipient
+from cpd_tracker.services.activities import withdraw_activity
 from tests.conftest import empty_tables
 from tests.factories import framework
 from tests.smtp_server import SMTPServer

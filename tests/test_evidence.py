@@ -12,12 +12,15 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from cpd_tracker import evidence, get_state
-from cpd_tracker.allowances import Lead
+from cpd_tracker import get_state
 from cpd_tracker.demo.models import db
-from cpd_tracker.evidence import DecisionRefused, attach_evidence, decide_evidence
 from cpd_tracker.models import Activity, Evidence, Learner
 from cpd_tracker.permissions import Access, LeadScope
+from cpd_tracker.projection import evidence as evidence_projection
+from cpd_tracker.projection.evidence import EvidenceProjection
+from cpd_tracker.queries.verification import verification_queue
+from cpd_tracker.record.identities import Lead
+from cpd_tracker.services.evidence import DecisionRefused, attach_evidence, decide_evidence
 from cpd_tracker.storage import EvidenceRejected, LocalStorage
 from tests.factories import logged, officer
 from xapi import StatementRecord, StatementStore
@@ -140,7 +143,7 @@ def test_an_upload_whose_statement_fails_leaves_no_orphan_file_and_no_statement(
     def broken(self, session, statement) -> None:
         raise RuntimeError("the database went away half-way")
 
-    monkeypatch.setattr(evidence.EvidenceProjection, "statement_stored", broken)
+    monkeypatch.setattr(EvidenceProjection, "statement_stored", broken)
     with pytest.raises(RuntimeError, match="half-way"):
         attach(app, learner, activity)
 
@@ -239,7 +242,7 @@ def test_the_queue_is_oldest_first_in_the_leads_scope_and_filterable(app: Flask)
 
     def queue(access: Access, **filters):
         with app.app_context():
-            page = evidence.verification_queue(db.session, access, **filters)
+            page = verification_queue(db.session, access, **filters)
             return [(item.kind, item.id) for item in page.items], page.total
 
     force = Access("mevans", lead_scopes=(LeadScope("force"),))
@@ -272,7 +275,7 @@ def test_rebuild_gives_what_the_incremental_path_gave(app: Flask) -> None:
 
     before = snapshot()
     with app.app_context():
-        evidence.rebuild(db.session, get_state(app).settings)
+        evidence_projection.rebuild(db.session, get_state(app).settings)
         db.session.commit()
     assert snapshot() == before
 

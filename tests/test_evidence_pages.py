@@ -20,9 +20,9 @@ from werkzeug.http import parse_options_header
 
 from cpd_tracker import get_state
 from cpd_tracker.demo.models import DemoUser, db
-from cpd_tracker.learners import assign_role
 from cpd_tracker.models import Activity, Evidence, Framework, Learner
 from cpd_tracker.permissions import Access, LeadScope
+from cpd_tracker.record.learners import assign_role
 from cpd_tracker.storage import LocalStorage
 from tests.factories import form_fields, framework, logged, officer, sign_in, today
 from xapi import StatementRecord

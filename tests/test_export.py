@@ -17,18 +17,19 @@ import pypdfium2 as pdfium
 import sqlalchemy as sa
 from flask import Flask
 
-from cpd_tracker import export, get_state
+from cpd_tracker import get_state
 from cpd_tracker.demo.models import db
+from cpd_tracker.exports import pdr, pdr_pdf
 from cpd_tracker.models import Activity, Evidence, Learner
 from tests.factories import logged, officer, today
 
 GENERATED = datetime(2026, 3, 14, 9, 30, tzinfo=timezone.utc)
 
 
-def record(app: Flask, learner: Learner) -> export.ExportRecord:
+def record(app: Flask, learner: Learner) -> pdr.ExportRecord:
     with app.app_context():
         attached = db.session.get(Learner, learner.id)
-        found = export.record_for_export(db.session, get_state(app).settings, attached,
+        found = pdr.record_for_export(db.session, get_state(app).settings, attached,
                                          today=today(app), now=GENERATED)
         db.session.remove()
         return found
@@ -70,7 +71,7 @@ def test_pdf_opens_and_its_first_page_names_the_officer_and_their_status(
     logged(app, learner, title="OSINT refresher", minutes=90,
            reflection="Recording search trails properly.")
 
-    document = export.pdf(record(app, learner))
+    document = pdr_pdf.pdf(record(app, learner))
 
     pdf = pdfium.PdfDocument(document)
     page = pdf[0]
@@ -86,7 +87,7 @@ def test_pdf_opens_and_its_first_page_names_the_officer_and_their_status(
 def test_pdf_metadata_names_the_record_and_its_officer(app: Flask) -> None:
     learner = officer(app, name="DC Priya Shah")
 
-    pdf = pdfium.PdfDocument(export.pdf(record(app, learner)))
+    pdf = pdfium.PdfDocument(pdr_pdf.pdf(record(app, learner)))
     metadata = pdf.get_metadata_dict()
     pdf.close()
 
@@ -100,7 +101,7 @@ def test_typed_mark_up_is_shown_literally_not_interpreted(app: Flask) -> None:
     logged(app, learner, title="Fish & chips <i>briefing</i>",
            reflection="Learned <b>&</b> <script>alert(1)</script> is just text.\nSecond line.")
 
-    text = flat(" ".join(pages_text(export.pdf(record(app, learner)))))
+    text = flat(" ".join(pages_text(pdr_pdf.pdf(record(app, learner)))))
 
     assert "Learned <b>&</b> <script>alert(1)</script> is just text." in text
     assert "Fish & chips <i>briefing</i>" in text
@@ -117,7 +118,7 @@ def test_reflections_verification_and_evidence_are_in_the_record(app: Flask) -> 
     set_verification(app, activity, "rejected", filename="certificate.pdf", status="rejected",
                      decided_by="Insp Kate Jones", comment="The certificate is not legible.")
 
-    text = flat(" ".join(pages_text(export.pdf(record(app, learner)))))
+    text = flat(" ".join(pages_text(pdr_pdf.pdf(record(app, learner)))))
 
     for expected in ("What happened A covert source briefing went wrong.",
                      "What I learned Risk assessments first.",
@@ -135,7 +136,7 @@ def test_many_activities_run_to_several_numbered_pages(app: Flask) -> None:
         logged(app, learner, title=f"Briefing {day}", minutes=30, days_ago=day,
                reflection="A reflection long enough to take up some room on the page. " * 4)
 
-    pages = pages_text(export.pdf(record(app, learner)))
+    pages = pages_text(pdr_pdf.pdf(record(app, learner)))
 
     assert len(pages) >= 3
     for number, text in enumerate(pages, start=1):
@@ -143,9 +144,9 @@ def test_many_activities_run_to_several_numbered_pages(app: Flask) -> None:
         assert "Generated 14 Mar 2026 at 09:30 GMT from cpd-tracker" in flat(text)
 
 
-def csv_text(found: export.ExportRecord) -> str:
+def csv_text(found: pdr.ExportRecord) -> str:
     stream = io.StringIO()
-    export.write_csv(found, stream)
+    pdr.write_csv(found, stream)
     return stream.getvalue()
 
 
@@ -161,7 +162,7 @@ def test_csv_has_a_bom_the_header_and_one_row_per_activity(app: Flask) -> None:
 
     assert text.startswith("\ufeffdate,title,category,minutes,hours,")
     rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
-    assert tuple(rows[0]) == export.COLUMNS
+    assert tuple(rows[0]) == pdr.COLUMNS
     assert [(r["title"], r["minutes"], r["hours"], r["verification"]) for r in rows] == [
         ("OSINT refresher", "90", "1.5", "self-declared"),
         ("Data protection", "45", "0.75", "verified")]
@@ -203,8 +204,8 @@ def queries_for(app: Flask, learner: Learner) -> int:
         attached = db.session.get(Learner, learner.id)
         settings = get_state(app).settings
         with counted_queries(app) as statements:
-            found = export.record_for_export(db.session, settings, attached, today=today(app))
-            export.pdf(found)
+            found = pdr.record_for_export(db.session, settings, attached, today=today(app))
+            pdr_pdf.pdf(found)
         db.session.remove()
     return len(statements)
 
@@ -224,5 +225,5 @@ def test_filename_is_safe_and_dated(app: Flask) -> None:
     learner = officer(app, "o'brien/../x y")
     found = record(app, learner)
 
-    assert export.filename(found, "pdf") == f"cpd-record-o-brien-x-y-{today(app)}.pdf"
-    assert export.filename(found, ".CSV").endswith(".csv")
+    assert pdr.filename(found, "pdf") == f"cpd-record-o-brien-x-y-{today(app)}.pdf"
+    assert pdr.filename(found, ".CSV").endswith(".csv")

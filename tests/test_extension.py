@@ -18,12 +18,12 @@ from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 
 from cpd_tracker import CPDTracker, LearnerProfile, get_state, signals
-from cpd_tracker.activities import ActivityRejected
 from cpd_tracker.config import ConfigError
 from cpd_tracker.demo.models import DemoUser
 from cpd_tracker.demo.models import db as demo_db
 from cpd_tracker.models import Activity, Learner
 from cpd_tracker.permissions import LOG_OWN_CPD, VIEW_OWN_CPD
+from cpd_tracker.services.activities import ActivityRejected
 from tests.conftest import empty_tables
 from tests.factories import logged, officer, sign_in
 

@@ -24,13 +24,14 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from cpd_tracker import extracts, get_state, permissions
-from cpd_tracker.allowances import Lead
+from cpd_tracker import get_state, permissions
 from cpd_tracker.demo.models import DemoUser, db
-from cpd_tracker.evidence import attach_evidence, decide_evidence
+from cpd_tracker.exports import extracts
+from cpd_tracker.exports.reports import safe_cell
 from cpd_tracker.models import Activity, Evidence, Learner
 from cpd_tracker.permissions import Access, LeadScope
-from cpd_tracker.reports import safe_cell
+from cpd_tracker.record.identities import Lead
+from cpd_tracker.services.evidence import attach_evidence, decide_evidence
 from tests.factories import INTELLIGENCE_OFFICER, logged, officer, today
 
 BUREAU = "Force Intelligence Bureau"

@@ -3,9 +3,10 @@
 the run (SQLite, or PostgreSQL with ``CPD_TEST_DATABASE_URL``).
 
 People are arranged the way the host's profile sync arranges them
-(:func:`~cpd_tracker.learners.sync_learner` and :func:`~cpd_tracker.learners.assign_role`, many in
-one transaction), and their CPD, exemptions, extensions, evidence and accreditations through the
-services. Nothing refreshes the standings but the pages themselves.
+(:func:`~cpd_tracker.record.learners.sync_learner` and
+:func:`~cpd_tracker.record.learners.assign_role`, many in one transaction), and their CPD,
+exemptions, extensions, evidence and accreditations through the services. Nothing refreshes the
+standings but the pages themselves.
 
 Standings are arranged so that they do not depend on the time of year: a data-protection
 refresher recurs every 12 months and falls due 12 months after someone takes up the role, so a
@@ -30,17 +31,20 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from cpd_tracker import accreditation, get_state, snapshots
-from cpd_tracker.activities import ActivityEntry, log_activity
-from cpd_tracker.allowances import Lead, grant_exemption, grant_extension
-from cpd_tracker.compliance import Status
-from cpd_tracker.cycles import add_months
+from cpd_tracker import get_state
 from cpd_tracker.demo.models import DemoUser, db
-from cpd_tracker.evidence import attach_evidence
-from cpd_tracker.learners import LearnerProfile, assign_role, sync_learner
+from cpd_tracker.engine.compliance import Status
+from cpd_tracker.engine.cycles import add_months
+from cpd_tracker.judging import snapshots
 from cpd_tracker.models import CurrentStanding, Learner, Role, Snapshot, SnapshotCount
-from cpd_tracker.people import PER_PAGE, SORTS
 from cpd_tracker.permissions import Access, LeadScope
+from cpd_tracker.queries.people import PER_PAGE, SORTS
+from cpd_tracker.record.identities import Lead
+from cpd_tracker.record.learners import LearnerProfile, assign_role, sync_learner
+from cpd_tracker.services import accreditation
+from cpd_tracker.services.activities import ActivityEntry, log_activity
+from cpd_tracker.services.allowances import grant_exemption, grant_extension
+from cpd_tracker.services.evidence import attach_evidence
 from tests.factories import framework, sign_in, today
 
 PEOPLE = "/cpd/people"

@@ -21,13 +21,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 from click.testing import Result
 from flask import Flask
 
-from cpd_tracker import get_state, recording, scheduler
-from cpd_tracker.allowances import Lead, grant_exemption
+from cpd_tracker import get_state, projection, scheduler
 from cpd_tracker.config import ConfigError, ForwardSettings, Settings, apply_defaults, load
 from cpd_tracker.demo import create_app
 from cpd_tracker.demo.models import db
 from cpd_tracker.models import Learner
-from cpd_tracker.statements import LearnerIdentity, client_authority, learner_agent
+from cpd_tracker.record.identities import Lead, LearnerIdentity, client_authority, learner_agent
+from cpd_tracker.services.allowances import grant_exemption
 from tests.conftest import empty_tables
 from tests.factories import INTELLIGENCE_OFFICER, logged, officer, today
 from tests.lrs_server import LrsClient, lrs_client
@@ -284,13 +284,13 @@ def test_a_host_app_with_bad_forwarding_does_not_start(migrated_url: str) -> Non
 
 
 def test_no_outbox_listener_without_forwarding() -> None:
-    assert not [listener for listener in recording.listeners(settings_with())
+    assert not [listener for listener in projection.listeners(settings_with())
                 if isinstance(listener, OutboxListener)]
 
 
 def test_forwarding_adds_one_outbox_listener_for_the_configured_target() -> None:
     settings = settings_with(CPD_XAPI_FORWARD=GOOD)
-    outboxes = [listener for listener in recording.listeners(settings)
+    outboxes = [listener for listener in projection.listeners(settings)
                 if isinstance(listener, OutboxListener)]
     assert len(outboxes) == 1
     assert outboxes[0].targets == [settings.xapi_forward.target]
@@ -298,7 +298,7 @@ def test_forwarding_adds_one_outbox_listener_for_the_configured_target() -> None
 
 def test_forwarding_all_statements_selects_everything() -> None:
     settings = settings_with(CPD_XAPI_FORWARD={**GOOD, "statements": "all"})
-    [outbox] = [listener for listener in recording.listeners(settings)
+    [outbox] = [listener for listener in projection.listeners(settings)
                 if isinstance(listener, OutboxListener)]
     assert outbox.select is forward_everything
 
@@ -310,13 +310,13 @@ def authored_by(authority: dict[str, Any], verb: str = COMPLETED) -> dict[str, A
 def test_what_the_library_stores_itself_is_cpd() -> None:
     settings = settings_with(CPD_XAPI_CREDIT_RULES=RULES)
     officer_agent = learner_agent(settings, LearnerIdentity("pshah", "DC Priya Shah"))
-    assert recording.is_cpd(settings, authored_by(officer_agent, EXPERIENCED))
+    assert projection.is_cpd(settings, authored_by(officer_agent, EXPERIENCED))
 
 
 def test_a_client_statement_a_credit_rule_matches_is_cpd() -> None:
     settings = settings_with(CPD_XAPI_CREDIT_RULES=RULES)
     statement = authored_by(client_authority(settings, LMS_CLIENT), COMPLETED)
-    assert recording.is_cpd(settings, statement)
+    assert projection.is_cpd(settings, statement)
 
 
 @pytest.mark.parametrize(("client", "verb"), [
@@ -325,13 +325,13 @@ def test_a_client_statement_a_credit_rule_matches_is_cpd() -> None:
 ])
 def test_other_client_statements_are_not_cpd(client: str, verb: str) -> None:
     settings = settings_with(CPD_XAPI_CREDIT_RULES=RULES)
-    assert not recording.is_cpd(settings, authored_by(client_authority(settings, client), verb))
+    assert not projection.is_cpd(settings, authored_by(client_authority(settings, client), verb))
 
 
 def test_without_credit_rules_no_client_statement_is_cpd() -> None:
     settings = settings_with()
     statement = authored_by(client_authority(settings, LMS_CLIENT), COMPLETED)
-    assert not recording.is_cpd(settings, statement)
+    assert not projection.is_cpd(settings, statement)
 
 
 def test_an_officers_cpd_is_queued_once(host: Callable[..., Flask],

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from cpd_tracker import frameworks, get_state
-from cpd_tracker.accreditation_status import AccreditationRules, Endorsement
 from cpd_tracker.demo.models import db
+from cpd_tracker.engine.accreditation import AccreditationRules, Endorsement
 from cpd_tracker.frameworks import FrameworkError, FrameworkInvalid, parse, shipped
 from cpd_tracker.models import FrameworkVersion
 from tests.factories import framework

@@ -21,8 +21,8 @@ from click.testing import Result
 from flask import Flask
 
 from cpd_tracker import frameworks, get_state
-from cpd_tracker.assessment import Scope, assess
 from cpd_tracker.demo.models import db
+from cpd_tracker.judging.assessment import Scope, assess
 from cpd_tracker.models import Framework, FrameworkVersion, Role
 from tests.factories import framework, officer, today
 

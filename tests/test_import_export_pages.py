@@ -31,16 +31,17 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from cpd_tracker import get_state
-from cpd_tracker.activities import ActivityEntry, log_activity
-from cpd_tracker.allowances import Lead, grant_exemption
 from cpd_tracker.demo.models import DemoUser, db
-from cpd_tracker.extracts import AUDIT_COLUMNS
-from cpd_tracker.importing import COLUMNS
-from cpd_tracker.learners import LearnerProfile, assign_role, sync_learner
+from cpd_tracker.exports.extracts import AUDIT_COLUMNS
 from cpd_tracker.models import Activity, Learner
-from cpd_tracker.people import EXPORT_COLUMNS
 from cpd_tracker.permissions import Access, LeadScope
-from cpd_tracker.views import imports as import_page
+from cpd_tracker.queries.people import EXPORT_COLUMNS
+from cpd_tracker.record.identities import Lead
+from cpd_tracker.record.learners import LearnerProfile, assign_role, sync_learner
+from cpd_tracker.services.activities import ActivityEntry, log_activity
+from cpd_tracker.services.allowances import grant_exemption
+from cpd_tracker.services.import_file import COLUMNS
+from cpd_tracker.web import imports as import_page
 from tests.factories import counts, form_fields, framework, sign_in, today
 
 IMPORT = "/cpd/import"

@@ -12,13 +12,15 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from cpd_tracker import get_state, importing, vocabulary
-from cpd_tracker.activities import withdraw_activity
-from cpd_tracker.assessment import Scope, assess
+from cpd_tracker import get_state, vocabulary
 from cpd_tracker.demo.models import db
-from cpd_tracker.importing import ImportReport
+from cpd_tracker.judging.assessment import Scope, assess
 from cpd_tracker.models import Activity, Learner
 from cpd_tracker.permissions import Access, LeadScope
+from cpd_tracker.services import importing
+from cpd_tracker.services.activities import withdraw_activity
+from cpd_tracker.services.import_file import COLUMNS, template_csv
+from cpd_tracker.services.importing import ImportReport
 from tests.factories import counts, logged, officer, today
 from xapi import StatementRecord
 
@@ -396,9 +398,9 @@ def test_daily_maximum_counts_what_is_already_logged_with_the_file(app: Flask) -
 def test_template_is_a_file_check_accepts_when_its_reference_exists(app: Flask) -> None:
     officer(app)
     lead(app)
-    template = importing.template_csv()
+    template = template_csv()
     [header, example] = list(csv.reader(io.StringIO(template)))
-    assert header == [column.name for column in importing.COLUMNS]
+    assert header == [column.name for column in COLUMNS]
     report = check(app, template.encode())
     assert (report.problems, report.rows, report.ready) == ((), 1, 1)
     assert example[0] == "pshah"
@@ -407,11 +409,11 @@ def test_template_is_a_file_check_accepts_when_its_reference_exists(app: Flask) 
 def test_template_uses_the_forces_own_categories(app: Flask) -> None:
     settings = dataclasses.replace(get_state(app).settings,
                                    categories=(("course", "Course"), ("reading", "Reading")))
-    [_, example] = list(csv.reader(io.StringIO(importing.template_csv(settings))))
+    [_, example] = list(csv.reader(io.StringIO(template_csv(settings))))
     assert example[4] == "course"
 
 
 def test_every_column_is_documented() -> None:
-    assert [column.name for column in importing.COLUMNS if column.required] == [
+    assert [column.name for column in COLUMNS if column.required] == [
         "reference", "title", "activity_date", "hours", "category"]
-    assert all(column.description.endswith(".") for column in importing.COLUMNS)
+    assert all(column.description.endswith(".") for column in COLUMNS)

@@ -19,7 +19,7 @@ from cpd_tracker.demo import create_app
 from cpd_tracker.demo.models import db
 from cpd_tracker.demo.seed import LMS_CLIENT, LMS_SECRET, prepare
 from cpd_tracker.models import Activity
-from cpd_tracker.statements import client_authority
+from cpd_tracker.record.identities import client_authority
 from tests.conftest import empty_tables
 from xapi.clients import SCOPES
 from xapi.models import ClientRecord

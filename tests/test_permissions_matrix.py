@@ -26,12 +26,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from cpd_tracker import get_state
-from cpd_tracker.activities import ActivityEntry, log_activity
 from cpd_tracker.demo.models import DemoUser, db
-from cpd_tracker.evidence import attach_evidence
-from cpd_tracker.learners import assign_role
 from cpd_tracker.models import Activity, Evidence, Learner
 from cpd_tracker.permissions import Access, LeadScope
+from cpd_tracker.record.learners import assign_role
+from cpd_tracker.services.activities import ActivityEntry, log_activity
+from cpd_tracker.services.evidence import attach_evidence
 from cpd_tracker.storage import LocalStorage
 from tests.factories import form_fields, framework, sign_in, today
 from xapi import StatementRecord
@@ -237,8 +237,8 @@ def accredited(app: Flask, target: Target, *, renewal: bool) -> Target:
     """Accredited almost three years ago (renewal open), with a pending renewal if asked."""
     from dataclasses import replace
 
-    from cpd_tracker import accreditation
-    from cpd_tracker.statements import EvidenceFile
+    from cpd_tracker.record.statements import EvidenceFile
+    from cpd_tracker.services import accreditation
 
     with app.app_context():
         state = get_state(app)
@@ -261,13 +261,13 @@ def accredited(app: Flask, target: Target, *, renewal: bool) -> Target:
 
 def reminded(app: Flask, target: Target) -> Target:
     """A reminder about the target's CPD in the reminder log, naming their activity."""
-    from cpd_tracker import reminder_outbox
-    from cpd_tracker.reminders import Due
+    from cpd_tracker.reminders import outbox
+    from cpd_tracker.reminders.stages import Due
 
     with app.app_context():
         learner = db.session.scalar(sa.select(Learner).where(
             Learner.reference == target.reference))
-        reminder_outbox.record(db.session, [Due(
+        outbox.record(db.session, [Due(
             key=f"shortfall:{target.reference}:intelligence-officer:2027-03-31:30",
             kind="shortfall", learner_id=learner.id, recipient_reference=learner.reference,
             recipient_name=learner.name, recipient_email=learner.email, stage=30,

@@ -20,14 +20,14 @@ from typing import Any
 import pytest
 
 from cpd_tracker import config, vocabulary
-from cpd_tracker.statements import (
+from cpd_tracker.record.accreditation_statements import AccreditationFacts
+from cpd_tracker.record.identities import LearnerIdentity
+from cpd_tracker.record.statements import (
     BUILDERS,
-    AccreditationFacts,
     ActivityLoggedBuilder,
     EvidenceAttachedBuilder,
     EvidenceFile,
     LeadDecision,
-    LearnerIdentity,
     LoggedActivity,
 )
 from xapi.validation import VOIDED_VERB

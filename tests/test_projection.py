@@ -6,9 +6,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Flask
 
-from cpd_tracker import get_state, projection
+from cpd_tracker import get_state
 from cpd_tracker.demo.models import db
 from cpd_tracker.models import Activity, activity_role
+from cpd_tracker.projection import activities as projection
 from tests.factories import logged, officer
 from xapi import StatementStore
 

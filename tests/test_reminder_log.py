@@ -4,7 +4,7 @@ demo host's pages with Flask's test client, on the real database of the run.
 Reminders come from real reminder passes (:func:`cpd_tracker.scheduler.remind`) sending to a
 real SMTP server, or with no mail server at all (held); rows a pass would take weeks to make
 (a hundred of them, lapses, escalations) are recorded straight into the outbox with
-:func:`cpd_tracker.reminder_outbox.record`, as a pass does.
+:func:`cpd_tracker.reminders.outbox.record`, as a pass does.
 """
 
 from __future__ import annotations
@@ -22,13 +22,15 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from cpd_tracker import get_state, reminder_outbox, scheduler
-from cpd_tracker.allowances import Lead, grant_extension
-from cpd_tracker.compliance import format_date
+from cpd_tracker import get_state, scheduler
 from cpd_tracker.demo.models import DemoUser, db
+from cpd_tracker.engine.words import format_date
 from cpd_tracker.models import Learner, Reminder
 from cpd_tracker.permissions import Access, LeadScope
-from cpd_tracker.reminders import Due
+from cpd_tracker.record.identities import Lead
+from cpd_tracker.reminders import outbox as reminder_outbox
+from cpd_tracker.reminders.stages import Due
+from cpd_tracker.services.allowances import grant_extension
 from tests.factories import framework, sign_in, today
 from tests.smtp_server import SMTPServer
 from tests.test_reminders import (

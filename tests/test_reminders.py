@@ -23,16 +23,20 @@ import sqlalchemy as sa
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
-from cpd_tracker import accreditation, frameworks, get_state, reminder_outbox, scheduler
-from cpd_tracker.activities import ActivityEntry, log_activity
-from cpd_tracker.allowances import Lead, grant_exemption, grant_extension
-from cpd_tracker.compliance import format_date
+from cpd_tracker import frameworks, get_state, scheduler
 from cpd_tracker.demo.models import DemoUser, db
-from cpd_tracker.learners import assign_role
-from cpd_tracker.mail import SMTPTransport, reminder_message
+from cpd_tracker.engine.words import format_date
 from cpd_tracker.models import Learner, Reminder
 from cpd_tracker.permissions import Access, LeadScope
-from cpd_tracker.reminders import due_reminders, stage_due
+from cpd_tracker.record.identities import Lead
+from cpd_tracker.record.learners import assign_role
+from cpd_tracker.reminders import outbox as reminder_outbox
+from cpd_tracker.reminders.due import due_reminders
+from cpd_tracker.reminders.mail import SMTPTransport, reminder_message
+from cpd_tracker.reminders.stages import stage_due
+from cpd_tracker.services import accreditation
+from cpd_tracker.services.activities import ActivityEntry, log_activity
+from cpd_tracker.services.allowances import grant_exemption, grant_extension
 from tests.conftest import HOME, SENDER
 from tests.factories import framework, today
 from tests.smtp_server import SMTPServer

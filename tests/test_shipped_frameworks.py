@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from cpd_tracker import frameworks
-from cpd_tracker.compliance import Circumstances, Judgement, RuleResult, Status, Tally, judge
 from cpd_tracker.config import DEFAULTS
-from cpd_tracker.cycles import Cycle, cycle_for
+from cpd_tracker.engine.compliance import Circumstances, Judgement, RuleResult, Status, Tally, judge
+from cpd_tracker.engine.cycles import Cycle, cycle_for
+from cpd_tracker.engine.requirements import RequirementSet
 from cpd_tracker.frameworks import parse, shipped, versions_of
-from cpd_tracker.requirements import RequirementSet
 
 CATEGORIES: dict[str, str] = dict(DEFAULTS["CPD_CATEGORIES"])
 SHIPPED_FILES = sorted(Path(frameworks.__file__).parent.glob("*.yaml"))

@@ -18,14 +18,15 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from cpd_tracker import get_state, scheduler, snapshots
-from cpd_tracker.allowances import grant_exemption
-from cpd_tracker.assessment import assess
+from cpd_tracker import get_state, scheduler
 from cpd_tracker.demo import create_app
 from cpd_tracker.demo.models import db
-from cpd_tracker.learners import assign_role
+from cpd_tracker.judging import snapshots
+from cpd_tracker.judging.assessment import assess
+from cpd_tracker.judging.snapshots import Change, SnapshotReport
 from cpd_tracker.models import Learner, Snapshot, SnapshotCount, StatusChange
-from cpd_tracker.snapshots import Change, SnapshotReport
+from cpd_tracker.record.learners import assign_role
+from cpd_tracker.services.allowances import grant_exemption
 from tests.conftest import empty_tables
 from tests.factories import framework
 from tests.test_reminders import FIB, LEAD, OFFICER, SOCU, cycle_end, log, meet_cycle, person

@@ -1,5 +1,5 @@
 """The force's standings kept current: ``cpd_standing`` is a cache of
-:func:`~cpd_tracker.assessment.assess` and must never disagree with it.
+:func:`~cpd_tracker.judging.assessment.assess` and must never disagree with it.
 
 Every change to someone's records marks them in the transaction that makes it; a refresh
 judges the marked people again, and everyone on a new day, because time alone moves a status.
@@ -28,15 +28,16 @@ import tincan
 import yaml
 from flask import Flask
 
-from cpd_tracker import allowances, frameworks, get_state, recording, standings
-from cpd_tracker.activities import withdraw_activity
-from cpd_tracker.allowances import Lead
-from cpd_tracker.assessment import Standing, assess
-from cpd_tracker.compliance import Status
-from cpd_tracker.cycles import add_months
+from cpd_tracker import frameworks, get_state
 from cpd_tracker.demo import create_app
 from cpd_tracker.demo.models import DemoUser, db
-from cpd_tracker.learners import LearnerProfile, assign_role, sync_learner
+from cpd_tracker.engine.compliance import Status
+from cpd_tracker.engine.cycles import add_months
+from cpd_tracker.engine.words import rule_text
+from cpd_tracker.judging import standings
+from cpd_tracker.judging.assessment import Standing, assess
+from cpd_tracker.judging.standings import RefreshReport
+from cpd_tracker.marks import mark
 from cpd_tracker.models import (
     Activity,
     CurrentStanding,
@@ -45,9 +46,11 @@ from cpd_tracker.models import (
     StandingMark,
     StandingRefresh,
 )
-from cpd_tracker.reports import rule_text
-from cpd_tracker.standings import RefreshReport
-from cpd_tracker.statements import LearnerIdentity, VoidedBuilder, learner_agent
+from cpd_tracker.record.identities import Lead, LearnerIdentity, learner_agent
+from cpd_tracker.record.learners import LearnerProfile, assign_role, sync_learner
+from cpd_tracker.record.statements import VoidedBuilder
+from cpd_tracker.services import allowances, recording
+from cpd_tracker.services.activities import withdraw_activity
 from tests.conftest import empty_tables
 from tests.factories import framework, logged, officer, today
 from tests.lrs_server import LiveServer, LrsClient, lrs_client, serving
@@ -786,7 +789,7 @@ def mark_meanwhile(app: Flask, session: Any, learner_id: int) -> None:
     deleted.
     """
     if session.get_bind().dialect.name == "sqlite":
-        standings.mark(session, [learner_id])
+        mark(session, [learner_id])
         return
     with app.app_context(), db.engine.connect() as other:
         other.execute(sa.insert(StandingMark).values(learner_id=learner_id))

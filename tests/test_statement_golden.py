@@ -18,21 +18,23 @@ from typing import Any
 import pytest
 
 from cpd_tracker import config, vocabulary
-from cpd_tracker.statements import (
-    AbsenceApprovedBuilder,
+from cpd_tracker.record.accreditation_statements import (
     AccreditationFacts,
     AccreditationRecordedBuilder,
     AccreditationStatusBuilder,
+    RenewalSubmittedBuilder,
+)
+from cpd_tracker.record.identities import LearnerIdentity
+from cpd_tracker.record.statements import (
+    AbsenceApprovedBuilder,
     ActivityLoggedBuilder,
     EvidenceAttachedBuilder,
     EvidenceFile,
     ExemptionGrantedBuilder,
     ExtensionGrantedBuilder,
     LeadDecision,
-    LearnerIdentity,
     LoggedActivity,
     RejectedBuilder,
-    RenewalSubmittedBuilder,
     StatementBuilder,
     VerifiedBuilder,
     VoidedBuilder,

@@ -13,13 +13,8 @@ from pathlib import Path
 import pytest
 
 from cpd_tracker import config, vocabulary
-from cpd_tracker.statements import (
-    BUILDERS,
-    ActivityLoggedBuilder,
-    LearnerIdentity,
-    LoggedActivity,
-    learner_agent,
-)
+from cpd_tracker.record.identities import LearnerIdentity, learner_agent
+from cpd_tracker.record.statements import BUILDERS, ActivityLoggedBuilder, LoggedActivity
 from xapi import validate_statement
 
 GOLDEN = Path(__file__).parent / "fixtures" / "statements"

@@ -14,12 +14,13 @@ from typing import Any
 
 from flask import Flask
 
-from cpd_tracker import frameworks, get_state, migration, snapshots
-from cpd_tracker.activities import ActivityEntry, log_activity
-from cpd_tracker.allowances import Lead, approve_absence, grant_exemption, grant_extension
+from cpd_tracker import frameworks, get_state, migration
 from cpd_tracker.demo.models import DemoUser, db
-from cpd_tracker.learners import assign_role
-from cpd_tracker.statements import client_authority
+from cpd_tracker.judging import snapshots
+from cpd_tracker.record.identities import Lead, client_authority
+from cpd_tracker.record.learners import assign_role
+from cpd_tracker.services.activities import ActivityEntry, log_activity
+from cpd_tracker.services.allowances import approve_absence, grant_exemption, grant_extension
 from xapi.clients import create_client
 
 #: The demo force's requirements: the shipped IPP example (its figures are examples, which a
@@ -256,8 +257,8 @@ def _seed_evidence(app: Flask, learners: dict, lead: Lead) -> None:
 
     import sqlalchemy as sa
 
-    from cpd_tracker.evidence import attach_evidence, decide_evidence
     from cpd_tracker.models import Activity
+    from cpd_tracker.services.evidence import attach_evidence, decide_evidence
 
     state = get_state(app)
     for username, title, decision in CERTIFICATES:
@@ -284,7 +285,8 @@ def _seed_accreditations(app: Flask, learners: dict) -> None:
     today, whatever day the demo is seeded: Mark Evans's renewal, Gareth Lewis's shortfall."""
     import io
 
-    from cpd_tracker import accreditation
+    from cpd_tracker.judging.accreditation import rules_for
+    from cpd_tracker.services import accreditation
 
     state = get_state(app)
     today = state.today()
@@ -313,7 +315,7 @@ def _seed_accreditations(app: Flask, learners: dict) -> None:
         db.session, state.settings, learners["akhan"], FRAMEWORK, status="working-towards",
         submission_id="demo-seed")
     # DI Mark Evans's own accreditation expires 30 days from today: a renewal reminder is due.
-    rules = accreditation.rules_for(db.session, FRAMEWORK)
+    rules = rules_for(db.session, FRAMEWORK)
     evans = learners[LEAD]
     expiring = next(day for day in (today - timedelta(days=3 * 365 - n) for n in range(20, 40))
                     if rules.expires_on(day) == today + timedelta(days=30))

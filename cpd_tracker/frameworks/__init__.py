@@ -20,8 +20,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from cpd_tracker.accreditation_status import AccreditationRules, Endorsement
-from cpd_tracker.cycles import Cycle, cycle_for
+from cpd_tracker.engine.accreditation import AccreditationRules, Endorsement
+from cpd_tracker.engine.cycles import Cycle, cycle_for
+from cpd_tracker.engine.requirements import ActivityFilter, CyclePolicy, RequirementSet, Rule
 from cpd_tracker.frameworks.schema import (
     AccreditationSpec,
     CountRuleSpec,
@@ -36,8 +37,8 @@ from cpd_tracker.frameworks.schema import (
     parse,
     rule_code,
 )
+from cpd_tracker.marks import mark_everyone
 from cpd_tracker.models import Framework, FrameworkVersion, Role
-from cpd_tracker.requirements import ActivityFilter, CyclePolicy, RequirementSet, Rule
 
 __all__ = [
     "AccreditationRules", "FrameworkError", "FrameworkInvalid", "LoadReport",
@@ -145,9 +146,7 @@ def load(session: Session, spec: FrameworkSpec, *, today: date) -> LoadReport:
         raise FrameworkInvalid(spec.framework, errors)
     session.flush()
     if report.changed:
-        from cpd_tracker import standings
-
-        standings.mark_everyone(session)  # new rules judge everyone holding the roles anew
+        mark_everyone(session)  # new rules judge everyone holding the roles anew
     return report
 
 

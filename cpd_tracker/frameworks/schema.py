@@ -29,7 +29,7 @@ from pydantic import (
     field_validator,
 )
 
-from cpd_tracker.requirements import DEFAULT_AT_RISK_DAYS, DEFAULT_REMINDER_DAYS
+from cpd_tracker.engine.requirements import DEFAULT_AT_RISK_DAYS, DEFAULT_REMINDER_DAYS
 
 Path = tuple[str | int, ...]
 Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]

@@ -1,0 +1,93 @@
+"""``flask cpd exempt|extend|absence``: leads' allowances, for automation (leads use pages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+
+from cpd_tracker.models import Learner
+from cpd_tracker.record.identities import Lead
+from cpd_tracker.services import allowances
+from cpd_tracker.state import get_state
+
+
+@click.command("exempt")
+@with_appcontext
+@click.argument("reference")
+@click.option("--role", required=True, help="The role code the exemption is for.")
+@click.option("--reason", required=True, help="Why (kept with the decision).")
+@click.option("--by", "lead", required=True, help="The lead's user reference.")
+@click.option("--on", type=click.DateTime(["%Y-%m-%d"]),
+              help="A day in the cycle to exempt (default: today).")
+def exempt(reference: str, role: str, reason: str, lead: str, on: Any) -> None:
+    """Exempt person REFERENCE from a role's requirements for one cycle."""
+    state = get_state()
+    learner = _learner(reference)
+    granted = _granting(lambda: allowances.grant_exemption(
+        state.session, state.settings, _lead(lead), learner, role,
+        on=on.date() if on else state.today(), reason=reason))
+    click.echo(f"{learner.name} is exempt from {role} for the cycle starting "
+               f"{granted.cycle_start:%-d %b %Y}.")
+
+
+@click.command("extend")
+@with_appcontext
+@click.argument("reference")
+@click.option("--role", required=True, help="The role code the extension is for.")
+@click.option("--until", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="The new due date (YYYY-MM-DD).")
+@click.option("--reason", required=True, help="Why (kept with the decision).")
+@click.option("--by", "lead", required=True, help="The lead's user reference.")
+def extend(reference: str, role: str, until: Any, reason: str, lead: str) -> None:
+    """Give person REFERENCE until a later date to meet this cycle's requirements."""
+    state = get_state()
+    learner = _learner(reference)
+    granted = _granting(lambda: allowances.grant_extension(
+        state.session, state.settings, _lead(lead), learner, role, on=state.today(),
+        due=until.date(), reason=reason))
+    click.echo(f"{learner.name} has until {granted.extended_to:%-d %b %Y} for {role} "
+               f"(cycle starting {granted.cycle_start:%-d %b %Y}).")
+
+
+@click.command("absence")
+@with_appcontext
+@click.argument("reference")
+@click.option("--from", "starts", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "ends", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--reason", required=True, help="E.g. parental leave, long-term sickness.")
+@click.option("--by", "lead", required=True, help="The approving lead's user reference.")
+def absence(reference: str, starts: Any, ends: Any, reason: str, lead: str) -> None:
+    """Record an approved absence for person REFERENCE; targets are pro-rated for it."""
+    state = get_state()
+    learner = _learner(reference)
+    _granting(lambda: allowances.approve_absence(
+        state.session, state.settings, _lead(lead), learner, starts_on=starts.date(),
+        ends_on=ends.date(), reason=reason))
+    click.echo(f"Absence recorded for {learner.name}: {starts:%-d %b %Y} to {ends:%-d %b %Y}.")
+
+
+def _learner(reference: str) -> Learner:
+    learner = get_state().session.scalar(sa.select(Learner).where(Learner.reference == reference))
+    if learner is None:
+        raise click.ClickException(f"No person with reference {reference!r} is known to "
+                                   "cpd-tracker (they appear once they have signed in).")
+    return learner
+
+
+def _lead(reference: str) -> Lead:
+    known = get_state().session.scalar(sa.select(Learner).where(Learner.reference == reference))
+    return Lead(reference=reference, name=known.name if known else reference)
+
+
+def _granting(grant: Any) -> Any:
+    try:
+        return grant()
+    except allowances.AllowanceRefused as refused:
+        raise click.ClickException(str(refused)) from None
+
+
+#: This module's commands, for the ``cpd`` group.
+COMMANDS = [exempt, extend, absence]

@@ -1,0 +1,291 @@
+"""How accreditations stand: everyone's (for the lead's list and the lapse job) and one
+officer's renewal (each CPD cycle since the accreditation, the evidence, what is missing).
+
+Read-only: the records come from ``cpd_accreditation`` and ``cpd_renewal``, compliance from
+:func:`cpd_tracker.judging.assessment.assess`, and the status from the pure
+:func:`cpd_tracker.engine.accreditation.judge`. Whole schemes are judged with one query for the
+records and, where a missed cycle lapses an accreditation, one assessment per role and cycle
+end, never a query per person.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from cpd_tracker import frameworks
+from cpd_tracker.config import Settings
+from cpd_tracker.engine.accreditation import (
+    AccreditationJudgement,
+    AccreditationRules,
+    AccreditationStatus,
+    RecordedAccreditation,
+    judge,
+)
+from cpd_tracker.engine.compliance import Status
+from cpd_tracker.engine.cycles import Cycle
+from cpd_tracker.engine.words import format_date
+from cpd_tracker.judging.assessment import Scope, assess
+from cpd_tracker.models import Accreditation, Evidence, Learner, LearnerRole, Renewal, Role
+
+
+@dataclass(frozen=True)
+class AccreditationStanding:
+    """One person's accreditation in one scheme: who, what is recorded, how it stands."""
+
+    learner_id: int
+    reference: str
+    name: str
+    org_unit: str | None
+    scheme: str
+    scheme_name: str
+    record: RecordedAccreditation
+    judgement: AccreditationJudgement
+    #: The scheme's rules the judgement applied (its reminder stages, its renewal window).
+    rules: AccreditationRules
+
+
+@dataclass(frozen=True)
+class CycleResult:
+    """One CPD cycle of a scheme's role since the accreditation, and how it was met."""
+
+    role_code: str
+    role_name: str
+    cycle: Cycle
+    status: Status
+    #: The cycle's due date (its end, or a lead's extension).
+    due: date
+    #: Whether the due date has passed, so the result is final.
+    finished: bool
+    next_step: str
+
+    @property
+    def met(self) -> bool:
+        return self.status in (Status.COMPLIANT, Status.EXEMPT)
+
+
+@dataclass(frozen=True)
+class RenewalNeeds:
+    """What an officer sees about renewing: expiry, each cycle, evidence, what is missing."""
+
+    rules: AccreditationRules
+    judgement: AccreditationJudgement
+    cycles: tuple[CycleResult, ...]
+    #: When the renewal waiting for a decision was submitted, and how many files it carries.
+    pending_since: datetime | None
+    pending_files: int
+    evidence_met: bool
+    missing: tuple[str, ...]
+
+    @property
+    def expires_on(self) -> date | None:
+        return self.judgement.expires_on
+
+
+def standings(session: Session, settings: Settings, *, as_of: date, scheme: str | None = None,
+              learner_id: int | None = None) -> list[AccreditationStanding]:
+    """Every recorded accreditation (of one scheme, or one person) judged on ``as_of``.
+
+    One query for the records, and for schemes that lapse on a missed cycle one assessment per
+    role and cycle end (never one per person). Ordered by name, then scheme.
+    """
+    schemes = {rules.scheme: rules for rules in frameworks.schemes_for(session)
+               if scheme is None or rules.scheme == scheme}
+    query = (sa.select(Accreditation, Learner.reference, Learner.name, Learner.org_unit)
+             .join(Learner, Learner.id == Accreditation.learner_id)
+             .where(Accreditation.scheme.in_(list(schemes)))
+             .order_by(Learner.name, Learner.reference, Accreditation.scheme))
+    if learner_id is not None:
+        query = query.where(Accreditation.learner_id == learner_id)
+    rows = session.execute(query).all()
+    missed: dict[str, dict[int, date]] = {}
+    for code, rules in schemes.items():
+        candidates = {row[0].learner_id for row in rows if row[0].scheme == code
+                      and row[0].accredited_on is not None and row[0].decided_status is None}
+        if rules.lapse_on_missed_cycle and candidates:
+            missed[code] = _missed_cycles(session, settings, rules, as_of=as_of,
+                                          learner_ids=candidates, learner_id=learner_id)
+    found = []
+    for record, reference, name, unit in rows:
+        rules = schemes[record.scheme]
+        facts = facts_of(record)
+        judgement = judge(facts, rules, as_of=as_of,
+                          missed_cycle=missed.get(record.scheme, {}).get(record.learner_id))
+        found.append(AccreditationStanding(record.learner_id, reference, name, unit,
+                                           record.scheme, rules.name, facts, judgement,
+                                           rules))
+    return found
+
+
+def due_to_lapse(session: Session, settings: Settings, *, as_of: date
+                 ) -> list[AccreditationStanding]:
+    """Who is lapsed on ``as_of`` by the dates or a missed cycle, but not yet recorded so."""
+    return [standing for standing in standings(session, settings, as_of=as_of)
+            if standing.judgement.status is AccreditationStatus.LAPSED
+            and not standing.judgement.decided]
+
+
+def _missed_cycles(session: Session, settings: Settings, rules: AccreditationRules, *,
+                   as_of: date, learner_ids: Collection[int],
+                   learner_id: int | None = None) -> dict[int, date]:
+    """The last day of each person's last finished cycle of the scheme's roles, if they did not
+    meet it and its due date has passed, by learner id."""
+    catalogue = frameworks.catalogue(session, rules.roles, categories=dict(settings.categories))
+    query = (sa.select(LearnerRole.learner_id, Role.code, LearnerRole.started_on,
+                       LearnerRole.accredited_on)
+             .join(Role, Role.id == LearnerRole.role_id)
+             .where(Role.code.in_(rules.roles), LearnerRole.started_on <= as_of,
+                    sa.or_(LearnerRole.ended_on.is_(None), LearnerRole.ended_on >= as_of)))
+    if learner_id is not None:
+        query = query.where(LearnerRole.learner_id == learner_id)
+    ends: dict[tuple[str, date | None], date | None] = {}
+    groups: dict[tuple[str, date], set[int]] = defaultdict(set)
+    for person, code, started, accredited in session.execute(query):
+        versions = catalogue.get(code)
+        if person not in learner_ids or versions is None:
+            continue
+        anchor = (accredited or started) if _per_person(versions) else None
+        if (code, anchor) not in ends:
+            found = versions.for_day(as_of, anchor)
+            ends[(code, anchor)] = found[1].start - timedelta(days=1) if found else None
+        end = ends[(code, anchor)]
+        if end is not None:
+            groups[(code, end)].add(person)
+    missed: dict[int, date] = {}
+    for (code, end), people in groups.items():
+        for standing in assess(session, settings, as_of=end,
+                               scope=Scope(role=code, learner_id=learner_id)):
+            judged = standing.judgement
+            if (standing.learner_id in people and judged.status is not Status.EXEMPT
+                    and judged.unmet and judged.due < as_of):
+                missed[standing.learner_id] = max(missed.get(standing.learner_id, judged.cycle.end),
+                                                  judged.cycle.end)
+    return missed
+
+
+def _per_person(versions: frameworks.RoleRequirements) -> bool:
+    return any(v.requirements.cycle.kind == "anniversary" for v in versions.versions)
+
+
+def renewal_needs(session: Session, settings: Settings, learner: Learner, scheme: str, *,
+                  today: date) -> RenewalNeeds:
+    """What ``learner`` sees about renewing: the expiry, each CPD cycle since the accreditation
+    with how it was met, whether the evidence is in, and a readable list of what is missing."""
+    rules = rules_for(session, scheme)
+    found = standings(session, settings, as_of=today, scheme=scheme, learner_id=learner.id)
+    judgement = found[0].judgement if found else judge(None, rules, as_of=today)
+    since = judgement.accredited_on
+    cycles = _cycles_since(session, settings, learner, rules, since, today) if since else ()
+    pending = pending_renewal(session, learner.id, scheme)
+    pending_files = 0 if pending is None else session.scalar(
+        sa.select(sa.func.count()).select_from(Evidence).where(
+            Evidence.statement_id == pending.statement_id, Evidence.activity_iri.is_(None)))
+    evidence_met = rules.evidence_files == 0 or (
+        pending is not None and pending_files >= rules.evidence_files)
+    missing: list[str] = []
+    if judgement.status in (AccreditationStatus.SUSPENDED, AccreditationStatus.WITHDRAWN):
+        missing.append(f"{judgement.reason} An accreditation lead must reinstate it before you "
+                       "can renew.")
+    elif since is None:
+        missing.append(f"An accreditation to renew: record your {rules.name} once you have it.")
+    missing += [f"{cycle.role_name} CPD for {format_date(cycle.cycle.start)} to "
+                f"{format_date(cycle.cycle.end)}: not met." for cycle in cycles
+                if cycle.finished and not cycle.met]
+    if since is not None and pending is None and judgement.can_renew:
+        if rules.competence_statement:
+            missing.append("A statement of your continued competence.")
+        if rules.evidence_files:
+            missing.append(f"At least {files_text(rules.evidence_files)} of evidence of your "
+                           "continued competence.")
+    return RenewalNeeds(rules, judgement, cycles, pending.submitted_at if pending else None,
+                        pending_files, evidence_met, tuple(missing))
+
+
+def _cycles_since(session: Session, settings: Settings, learner: Learner,
+                  rules: AccreditationRules, since: date, today: date) -> tuple[CycleResult, ...]:
+    """Each cycle of the scheme's roles the learner held from ``since`` to ``today``, judged as
+    of its end (or today, for the one under way): one assessment per distinct end."""
+    catalogue = frameworks.catalogue(session, rules.roles, categories=dict(settings.categories))
+    held = session.execute(
+        sa.select(Role.code, Role.name, LearnerRole.started_on, LearnerRole.ended_on,
+                  LearnerRole.accredited_on).join(Role, Role.id == LearnerRole.role_id)
+        .where(LearnerRole.learner_id == learner.id, Role.code.in_(rules.roles),
+               LearnerRole.started_on <= today,
+               sa.or_(LearnerRole.ended_on.is_(None), LearnerRole.ended_on >= since))).all()
+    wanted: dict[date, set[tuple[str, str]]] = defaultdict(set)
+    for code, name, started, ended, accredited in held:
+        versions = catalogue.get(code)
+        if versions is None:
+            continue
+        anchor = (accredited or started) if _per_person(versions) else None
+        held_to = min(today, ended or today)
+        for cycle in _cycles_between(versions, anchor, max(since, started), held_to):
+            wanted[min(cycle.end, today)].add((code, name))
+    results = []
+    for as_of, roles in sorted(wanted.items()):
+        judged = {standing.role_code: standing.judgement for standing in assess(
+            session, settings, as_of=as_of, scope=Scope(learner_id=learner.id))}
+        for code, name in sorted(roles):
+            if code in judged:
+                judgement = judged[code]
+                results.append(CycleResult(code, name, judgement.cycle, judgement.status,
+                                           judgement.due, judgement.due < today,
+                                           judgement.next_step))
+    return tuple(sorted(results, key=lambda result: (result.cycle.start, result.role_code)))
+
+
+def _cycles_between(versions: frameworks.RoleRequirements, anchor: date | None, first: date,
+                    last: date) -> Iterable[Cycle]:
+    day = first
+    while day <= last:
+        found = versions.for_day(day, anchor)
+        if found is None:
+            later = [v.effective_from for v in versions.versions if v.effective_from > day]
+            if not later:
+                return
+            day = min(later)
+            continue
+        requirements, cycle = found
+        if requirements.cycle.kind == "rolling":
+            # A rolling window ends every day: the one that counts is the window to ``last``.
+            found = versions.for_day(last, anchor)
+            yield found[1] if found else cycle
+            return
+        yield cycle
+        day = cycle.end + timedelta(days=1)
+
+
+def rules_for(session: Session, scheme: str) -> AccreditationRules:
+    """The rules of ``scheme``; :class:`LookupError` naming the schemes there are if unknown."""
+    rules = frameworks.accreditation_rules(session, scheme)
+    if rules is None:
+        known = ", ".join(found.scheme for found in frameworks.schemes_for(session)) or "none"
+        raise LookupError(f"{scheme!r} is not an accreditation scheme; the schemes are: "
+                          f"{known}.")
+    return rules
+
+
+def facts_of(record: Accreditation) -> RecordedAccreditation:
+    """What a ``cpd_accreditation`` row says, as the engine takes it."""
+    return RecordedAccreditation(
+        accredited_on=record.accredited_on, expires_on=record.expires_on,
+        endorsements=tuple(record.endorsements or ()), decided_status=record.decided_status,
+        decided_reason=record.decided_reason, decided_by=record.decided_by,
+        decided_on=record.decided_on)
+
+
+def pending_renewal(session: Session, learner_id: int, scheme: str) -> Renewal | None:
+    """The person's renewal in ``scheme`` waiting for a lead's decision, if any."""
+    return session.scalar(sa.select(Renewal).where(
+        Renewal.learner_id == learner_id, Renewal.scheme == scheme, Renewal.status == "pending"))
+
+
+def files_text(count: int) -> str:
+    return "1 file" if count == 1 else f"{count} files"
+
+

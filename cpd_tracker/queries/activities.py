@@ -1,0 +1,58 @@
+"""An officer's record as pages and exports read it: their standing in each role and their
+activities this cycle, one activity, and the evidence of several at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from cpd_tracker.config import Settings
+from cpd_tracker.engine.cycles import annual_cycle
+from cpd_tracker.judging.assessment import Scope, Standing, assess
+from cpd_tracker.models import Activity, Evidence, Learner
+
+
+def activity_of(session: Session, learner: Learner, activity_id: int) -> Activity | None:
+    """The learner's current activity with this id, or ``None`` (never someone else's)."""
+    return session.scalar(sa.select(Activity).where(Activity.id == activity_id,
+                                                    Activity.learner_id == learner.id))
+
+
+@dataclass(frozen=True)
+class OfficerRecord:
+    """What My CPD shows: each role's judgement and the activities logged since the earliest
+    current cycle began."""
+
+    standings: list[Standing]
+    activities: list[Activity]
+    since: date
+
+
+def officer_record(session: Session, settings: Settings, learner: Learner, *,
+                   today: date) -> OfficerRecord:
+    """The officer's standing in every role they hold, and their recent activities."""
+    standings = assess(session, settings, as_of=today, scope=Scope(learner_id=learner.id))
+    since = min((standing.judgement.cycle.start for standing in standings),
+                default=annual_cycle(today, settings.cycle_start).start)
+    activities = list(session.scalars(
+        sa.select(Activity)
+        .where(Activity.learner_id == learner.id, Activity.activity_date >= since)
+        .options(selectinload(Activity.roles))
+        .order_by(Activity.activity_date.desc(), Activity.id.desc())
+    ))
+    return OfficerRecord(standings, activities, since)
+
+
+def evidence_for(session: Session, learner_id: int, activity_iris: list[str]
+                 ) -> dict[str, list[Evidence]]:
+    """Each activity's evidence (by activity IRI), oldest first, in one query."""
+    found: dict[str, list[Evidence]] = {iri: [] for iri in activity_iris}
+    if activity_iris:
+        for item in session.scalars(sa.select(Evidence).where(
+                Evidence.learner_id == learner_id, Evidence.activity_iri.in_(activity_iris))
+                .order_by(Evidence.submitted_at, Evidence.id)):
+            found.setdefault(item.activity_iri or "", []).append(item)
+    return found
