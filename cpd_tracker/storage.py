@@ -28,6 +28,8 @@ from typing import IO, BinaryIO
 
 import filetype
 
+from cpd_tracker.errors import Refused
+
 #: Types :func:`detect_type` can recognise, with the file extension given when served.
 DETECTABLE_TYPES: dict[str, str] = {
     "application/pdf": ".pdf",
@@ -44,13 +46,6 @@ DETECTABLE_TYPES: dict[str, str] = {
 _CHUNK = 64 * 1024
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
-
-class EvidenceRejected(ValueError):
-    """An upload cannot be accepted; ``errors`` maps the form field to what is wrong."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
-        self.errors = errors
 
 
 class EvidenceMissing(LookupError):
@@ -175,7 +170,7 @@ def received(stream: IO[bytes], filename: str | None, *, max_bytes: int,
              accepted: tuple[str, ...], field: str = "file") -> Iterator[ReceivedFile]:
     """Read an upload to a temporary file, hashing as it goes, and check it.
 
-    Refuses (:class:`EvidenceRejected`, naming ``field``) an empty file, one over ``max_bytes``
+    Refuses (:class:`Refused`, naming ``field``) an empty file, one over ``max_bytes``
     (without reading more than one byte past the limit) or one whose content is not of an
     ``accepted`` type. The temporary file is removed when the block ends, whatever happens.
     """
@@ -189,7 +184,7 @@ def received(stream: IO[bytes], filename: str | None, *, max_bytes: int,
             while chunk := stream.read(_CHUNK):
                 length += len(chunk)
                 if length > max_bytes:
-                    raise EvidenceRejected({field: (
+                    raise Refused({field: (
                         f"The file is larger than the {_size(max_bytes)} limit; upload a "
                         "smaller copy (a scan at a lower resolution, or a PDF).")})
                 if len(head) < 8192:
@@ -197,12 +192,12 @@ def received(stream: IO[bytes], filename: str | None, *, max_bytes: int,
                 digest.update(chunk)
                 out.write(chunk)
         if length == 0:
-            raise EvidenceRejected({field: "The file is empty; choose the file again."})
+            raise Refused({field: "The file is empty; choose the file again."})
         kind = detect_type(head, path)
         if kind not in accepted:
             names = ", ".join(DETECTABLE_TYPES[t].lstrip(".").upper() for t in accepted)
             found = f" (it looks like {kind})" if kind else ""
-            raise EvidenceRejected({field: (
+            raise Refused({field: (
                 f"“{safe_filename(filename, '')}” is not a file type accepted as evidence"
                 f"{found}; upload one of: {names}. The type is read from the file's content, "
                 "not its name.")})

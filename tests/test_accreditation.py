@@ -29,6 +29,7 @@ from cpd_tracker.engine.accreditation import (
 )
 from cpd_tracker.engine.compliance import Status
 from cpd_tracker.engine.cycles import annual_cycle
+from cpd_tracker.errors import Refused
 from cpd_tracker.judging.accreditation import RenewalNeeds, renewal_needs, standings
 from cpd_tracker.models import Accreditation, Evidence, Learner, Renewal
 from cpd_tracker.projection import accreditation as accreditation_projection
@@ -36,7 +37,6 @@ from cpd_tracker.projection.accreditation import AccreditationProjection
 from cpd_tracker.record.identities import Lead, LearnerIdentity, client_authority, learner_agent
 from cpd_tracker.record.statements import EvidenceFile, VerifiedBuilder
 from cpd_tracker.services import accreditation, allowances
-from cpd_tracker.services.accreditation import AccreditationRefused
 from tests.factories import logged, officer, today
 from xapi import StatementStore
 
@@ -329,7 +329,7 @@ def status_of(app: Flask, learner: Learner, as_of: date | None = None) -> Any:
 
 
 def refused(call: Any, *args: Any, **kwargs: Any) -> dict[str, str]:
-    with pytest.raises(AccreditationRefused) as raised:
+    with pytest.raises(Refused) as raised:
         call(*args, **kwargs)
     return raised.value.errors
 

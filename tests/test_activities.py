@@ -10,10 +10,11 @@ from flask import Flask
 
 from cpd_tracker import get_state, vocabulary
 from cpd_tracker.demo.models import db
+from cpd_tracker.errors import Refused
 from cpd_tracker.models import Activity, Learner
 from cpd_tracker.projection.activities import ActivityProjection
 from cpd_tracker.queries.activities import officer_record
-from cpd_tracker.services.activities import ActivityEntry, ActivityRejected, log_activity
+from cpd_tracker.services.activities import ActivityEntry, log_activity
 from tests.factories import counts, logged, officer, today
 from xapi import StatementStore
 
@@ -56,7 +57,7 @@ def test_rules_are_enforced_by_the_service_not_only_the_form(app: Flask) -> None
         attached = db.session.get(Learner, learner.id)
         entry = ActivityEntry(title="", activity_date=today(app) - timedelta(days=11),
                               minutes=0, category="nonsense", link="ftp://x")
-        with pytest.raises(ActivityRejected) as rejected:
+        with pytest.raises(Refused) as rejected:
             log_activity(db.session, state.settings, attached, entry, today=today(app))
     assert set(rejected.value.errors) == {"title", "activity_date", "duration", "category",
                                           "link"}

@@ -23,12 +23,12 @@ from cpd_tracker import get_state, vocabulary
 from cpd_tracker.demo.models import db
 from cpd_tracker.engine.compliance import Status
 from cpd_tracker.engine.cycles import annual_cycle
+from cpd_tracker.errors import Refused
 from cpd_tracker.judging.assessment import Scope, Standing, assess
 from cpd_tracker.models import Absence, Allowance, Learner
 from cpd_tracker.projection.allowances import AllowanceProjection
 from cpd_tracker.record.identities import Lead
 from cpd_tracker.services import allowances
-from cpd_tracker.services.allowances import AllowanceRefused
 from tests.factories import counts, logged, officer, today
 from xapi import StatementStore
 
@@ -185,7 +185,7 @@ def test_an_exemption_does_not_carry_into_the_next_cycle(app: Flask) -> None:
 def test_an_exemption_needs_a_reason(app: Flask, reason: str) -> None:
     priya = person(app)
 
-    with pytest.raises(AllowanceRefused) as refused:
+    with pytest.raises(Refused) as refused:
         exemption(app, priya, reason=reason)
 
     assert refused.value.errors == {"reason": "Give the reason; it is kept with the decision."}
@@ -196,7 +196,7 @@ def test_a_second_exemption_for_the_same_cycle_is_refused(app: Flask) -> None:
     priya = person(app)
     exemption(app, priya)
 
-    with pytest.raises(AllowanceRefused) as refused:
+    with pytest.raises(Refused) as refused:
         exemption(app, priya, on=date(2026, 1, 5), reason="Still seconded.")
 
     assert list(refused.value.errors) == ["role"]
@@ -209,7 +209,7 @@ def test_a_second_exemption_for_the_same_cycle_is_refused(app: Flask) -> None:
 def test_an_exemption_from_a_role_the_person_does_not_hold_is_refused(app: Flask) -> None:
     priya = person(app)
 
-    with pytest.raises(AllowanceRefused) as refused:
+    with pytest.raises(Refused) as refused:
         granting(app, allowances.grant_exemption, priya, role_code=ANALYST, on=AS_OF,
                  reason=SECONDED)
 
@@ -257,7 +257,7 @@ def test_after_the_cycle_ends_a_person_within_their_extension_is_still_judged_on
 def test_an_extension_due_no_later_than_the_day_it_is_for_is_refused(app: Flask) -> None:
     priya = person(app)
 
-    with pytest.raises(AllowanceRefused) as refused:
+    with pytest.raises(Refused) as refused:
         extension(app, priya, due=AS_OF)
 
     assert list(refused.value.errors) == ["due"]
@@ -281,7 +281,7 @@ def test_an_approved_absence_pro_rates_the_target(app: Flask) -> None:
 def test_an_absence_ending_before_it_starts_is_refused(app: Flask) -> None:
     priya = person(app)
 
-    with pytest.raises(AllowanceRefused) as refused:
+    with pytest.raises(Refused) as refused:
         absence(app, priya, date(2025, 8, 29), date(2025, 6, 1))
 
     assert list(refused.value.errors) == ["ends_on"]

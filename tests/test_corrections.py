@@ -12,11 +12,11 @@ from flask import Flask
 
 from cpd_tracker import get_state
 from cpd_tracker.demo.models import db
+from cpd_tracker.errors import Refused
 from cpd_tracker.models import Activity, Learner
 from cpd_tracker.queries import history
 from cpd_tracker.services.activities import (
     ActivityEntry,
-    ActivityRejected,
     correct_activity,
     withdraw_activity,
 )
@@ -72,7 +72,7 @@ def test_the_corrected_day_does_not_count_the_old_version_twice(app: Flask) -> N
 def test_a_correction_is_checked_like_a_new_entry(app: Flask) -> None:
     learner = officer(app)
     activity = logged(app, learner)
-    with pytest.raises(ActivityRejected) as rejected:
+    with pytest.raises(Refused) as rejected:
         correct(app, learner, activity, activity_date=today(app) + timedelta(days=2))
     assert "activity_date" in rejected.value.errors
 
@@ -96,7 +96,7 @@ def test_what_verified_evidence_proves_cannot_be_changed_but_the_words_can(
         activity = db.session.get(Activity, activity.id)
         db.session.expunge_all()
 
-    with pytest.raises(ActivityRejected, match="verified this activity"):
+    with pytest.raises(Refused, match="verified this activity"):
         correct(app, learner, activity, minutes=600)
     reworded = correct(app, learner, activity, reflection="Clearer reflection")
     assert (reworded.verification, reworded.reflection) == ("verified", "Clearer reflection")
@@ -105,7 +105,7 @@ def test_what_verified_evidence_proves_cannot_be_changed_but_the_words_can(
 def test_nobody_corrects_someone_elses_activity(app: Flask) -> None:
     priya = officer(app)
     tom = officer(app, "tbarker", name="Tom Barker")
-    with pytest.raises(ActivityRejected, match="your own"):
+    with pytest.raises(Refused, match="your own"):
         correct(app, tom, logged(app, priya), minutes=5)
 
 

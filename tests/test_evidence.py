@@ -14,14 +14,15 @@ from flask import Flask
 
 from cpd_tracker import get_state
 from cpd_tracker.demo.models import db
+from cpd_tracker.errors import Refused
 from cpd_tracker.models import Activity, Evidence, Learner
 from cpd_tracker.permissions import Access, LeadScope
 from cpd_tracker.projection import evidence as evidence_projection
 from cpd_tracker.projection.evidence import EvidenceProjection
 from cpd_tracker.queries.verification import verification_queue
 from cpd_tracker.record.identities import Lead
-from cpd_tracker.services.evidence import DecisionRefused, attach_evidence, decide_evidence
-from cpd_tracker.storage import EvidenceRejected, LocalStorage
+from cpd_tracker.services.evidence import attach_evidence, decide_evidence
+from cpd_tracker.storage import LocalStorage
 from tests.factories import logged, officer
 from xapi import StatementRecord, StatementStore
 
@@ -96,7 +97,7 @@ def test_the_type_is_read_from_the_content_not_the_file_name(app: Flask) -> None
     learner = officer(app)
     activity = logged(app, learner)
 
-    with pytest.raises(EvidenceRejected) as refused:
+    with pytest.raises(Refused) as refused:
         attach(app, learner, activity, content=b"MZ\x90\x00 not a pdf at all",
                filename="certificate.pdf")
 
@@ -120,7 +121,7 @@ def test_an_oversized_upload_is_refused_naming_the_limit_and_nothing_is_kept(
     activity = logged(app, learner)
     before = _statements(app)
 
-    with pytest.raises(EvidenceRejected) as refused:
+    with pytest.raises(Refused) as refused:
         attach(app, learner, activity, content=PDF + b"\x00" * 200)
 
     assert "larger than the 100 bytes limit" in refused.value.errors["file"]
@@ -130,7 +131,7 @@ def test_an_oversized_upload_is_refused_naming_the_limit_and_nothing_is_kept(
 
 def test_an_empty_file_is_refused(app: Flask) -> None:
     learner = officer(app)
-    with pytest.raises(EvidenceRejected, match="empty"):
+    with pytest.raises(Refused, match="empty"):
         attach(app, learner, logged(app, learner), content=b"")
 
 
@@ -180,7 +181,7 @@ def test_the_same_form_sent_twice_attaches_once(app: Flask) -> None:
 def test_an_officer_cannot_attach_evidence_to_someone_elses_activity(app: Flask) -> None:
     priya = officer(app)
     tom = officer(app, "tbarker", name="Tom Barker")
-    with pytest.raises(EvidenceRejected, match="your own"):
+    with pytest.raises(Refused, match="your own"):
         attach(app, tom, logged(app, priya))
 
 
@@ -207,7 +208,7 @@ def test_a_rejection_needs_a_comment_and_the_officer_sees_it(app: Flask) -> None
     activity = logged(app, learner)
     item = attach(app, learner, activity)
 
-    with pytest.raises(DecisionRefused) as refused:
+    with pytest.raises(Refused) as refused:
         decide(app, item, False, comment="  ")
     assert "comment" in refused.value.errors
 
@@ -221,14 +222,14 @@ def test_a_decision_is_not_made_twice(app: Flask) -> None:
     learner = officer(app)
     item = attach(app, learner, logged(app, learner))
     decide(app, item, True)
-    with pytest.raises(DecisionRefused, match="already approved"):
+    with pytest.raises(Refused, match="already approved"):
         decide(app, item, False, comment="Changed my mind")
 
 
 def test_nobody_verifies_their_own_evidence(app: Flask) -> None:
     lead = officer(app, "mevans", name="DI Mark Evans")
     item = attach(app, lead, logged(app, lead))
-    with pytest.raises(DecisionRefused, match="your own evidence"):
+    with pytest.raises(Refused, match="your own evidence"):
         decide(app, item, True)
 
 

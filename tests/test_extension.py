@@ -21,9 +21,9 @@ from cpd_tracker import CPDTracker, LearnerProfile, get_state, signals
 from cpd_tracker.config import ConfigError
 from cpd_tracker.demo.models import DemoUser
 from cpd_tracker.demo.models import db as demo_db
+from cpd_tracker.errors import Refused
 from cpd_tracker.models import Activity, Learner
 from cpd_tracker.permissions import LOG_OWN_CPD, VIEW_OWN_CPD
-from cpd_tracker.services.activities import ActivityRejected
 from tests.conftest import empty_tables
 from tests.factories import logged, officer, sign_in
 
@@ -482,7 +482,7 @@ def test_a_refused_activity_sends_no_signal(app: Flask) -> None:
     learner = officer(app)
     received: list[Any] = []
     with signals.activity_logged.connected_to(lambda sender, **extra: received.append(extra),
-                                              app), pytest.raises(ActivityRejected):
+                                              app), pytest.raises(Refused):
         logged(app, learner, minutes=0)
     assert received == []
 

@@ -8,6 +8,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from cpd_tracker.errors import Refused
 from cpd_tracker.models import Learner
 from cpd_tracker.record.identities import Lead
 from cpd_tracker.services import allowances
@@ -85,7 +86,7 @@ def _lead(reference: str) -> Lead:
 def _granting(grant: Any) -> Any:
     try:
         return grant()
-    except allowances.AllowanceRefused as refused:
+    except Refused as refused:
         raise click.ClickException(str(refused)) from None
 
 

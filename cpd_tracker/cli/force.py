@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from cpd_tracker import api_clients
+from cpd_tracker.errors import Refused
 from cpd_tracker.exports import extracts
 from cpd_tracker.judging import standings
 from cpd_tracker.models import Learner
@@ -79,7 +80,7 @@ def export_command(what: str, extension: str, output: str | None, statuses: tupl
         try:
             chosen = people.parse_filter({"status": list(statuses), "role": role or "",
                                           "unit": unit or ""})
-        except people.BadFilter as bad:
+        except Refused as bad:
             raise click.BadParameter(str(bad)) from None
         standings.refresh(state.session, state.settings, today=today)
         columns = people.EXPORT_COLUMNS

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from cpd_tracker import permissions
 from cpd_tracker.engine.compliance import Status
+from cpd_tracker.errors import Refused
 from cpd_tracker.models import CurrentStanding, Learner, Role
 
 #: What the list can be sorted by (``-`` before a key sorts the other way).
@@ -32,13 +33,6 @@ SORTS = {
 PER_PAGE = 50
 SEARCH_LONGEST = 100
 
-
-class BadFilter(ValueError):
-    """A filter a list cannot apply; ``field`` names the query argument."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -76,21 +70,21 @@ class PeopleFilter:
 
 def parse_filter(args: Mapping[str, Any]) -> PeopleFilter:
     """A :class:`PeopleFilter` from query arguments (a werkzeug ``MultiDict`` or a dict of
-    lists), or :class:`BadFilter` naming the argument and what it accepts."""
+    lists), or :class:`Refused` naming the argument and what it accepts."""
     def values(name: str) -> list[str]:
         raw = args.getlist(name) if hasattr(args, "getlist") else args.get(name) or []
         found = [raw] if isinstance(raw, str) else list(raw)
         for value in found:
             if any(ord(character) < 32 for character in value):
-                raise BadFilter(name, "must not contain control characters")
+                raise Refused("must not contain control characters", field=name)
         return [value.strip() for value in found if value and value.strip()]
 
     def one(name: str, longest: int) -> str | None:
         found = values(name)
         if len(found) > 1:
-            raise BadFilter(name, "give it once")
+            raise Refused("give it once", field=name)
         if found and len(found[0]) > longest:
-            raise BadFilter(name, f"must be at most {longest} characters")
+            raise Refused(f"must be at most {longest} characters", field=name)
         return found[0] if found else None
 
     statuses = []
@@ -98,15 +92,15 @@ def parse_filter(args: Mapping[str, Any]) -> PeopleFilter:
     for value in values("status"):
         for part in value.split(","):
             if part.strip() not in known:
-                raise BadFilter("status", f"{part.strip()[:30]!r} is not a status; use one of "
-                                + ", ".join(known))
+                raise Refused(f"{part.strip()[:30]!r} is not a status; use one of "
+                                + ", ".join(known), field="status")
             statuses.append(known[part.strip()])
     due_before = parse_day("due_before", one("due_before", 10))
     sort = one("sort", 20) or "name"
     descending = sort.startswith("-")
     if sort.removeprefix("-") not in SORTS:
-        raise BadFilter("sort", f"{sort!r} is not a sort; use one of {', '.join(SORTS)} "
-                        "(with - before it for the other way)")
+        raise Refused(f"{sort!r} is not a sort; use one of {', '.join(SORTS)} "
+                        "(with - before it for the other way)", field="sort")
     return PeopleFilter(statuses=tuple(dict.fromkeys(statuses)), role=one("role", 64),
                         unit=one("unit", 255), due_before=due_before,
                         search=one("search", SEARCH_LONGEST), sort=sort.removeprefix("-"),
@@ -114,7 +108,7 @@ def parse_filter(args: Mapping[str, Any]) -> PeopleFilter:
 
 
 def parse_day(field: str, raw: str | None) -> date | None:
-    """A ``YYYY-MM-DD`` argument as a date (``None`` if not given), or :class:`BadFilter`."""
+    """A ``YYYY-MM-DD`` argument as a date (``None`` if not given), or :class:`Refused`."""
     if raw is None or raw == "":
         return None
     try:
@@ -122,7 +116,7 @@ def parse_day(field: str, raw: str | None) -> date | None:
             raise ValueError
         return date.fromisoformat(raw)
     except ValueError:
-        raise BadFilter(field, f"{raw[:20]!r} is not a date; write YYYY-MM-DD") from None
+        raise Refused(f"{raw[:20]!r} is not a date; write YYYY-MM-DD", field=field) from None
 
 
 def choices(session: Session) -> tuple[list[tuple[str, str]], list[str]]:

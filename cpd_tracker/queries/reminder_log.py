@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
 
 from cpd_tracker import permissions
+from cpd_tracker.errors import Refused
 from cpd_tracker.models import Learner, Reminder
 
 #: Delivery states a lead may filter by, as they read them. ``retrying``: pending after a
@@ -43,13 +44,6 @@ OFFICER_KINDS = ("shortfall", "overdue", "renewal", "lapsed")
 NOTICE_DAYS = 30
 
 
-class BadFilter(ValueError):
-    """A filter of the log that is not one of its choices; ``field`` names it."""
-
-    def __init__(self, field: str, problem: str) -> None:
-        self.field = field
-        super().__init__(f"{field}: {problem}")
-
 
 @dataclass(frozen=True)
 class LogPage:
@@ -70,11 +64,11 @@ def reminder_log(session: Session, access: permissions.Access, *, state: str | N
     the person they are about or went to (a name or reference, part of it will do), or the
     one person (``learner_id``) they are about."""
     if state is not None and state not in STATES:
-        raise BadFilter("state", f"{state[:40]!r} is not a delivery state; choose from "
-                                 f"{', '.join(STATES)}")
+        raise Refused(f"{state[:40]!r} is not a delivery state; choose from "
+                                 f"{', '.join(STATES)}", field="state")
     if kind is not None and kind not in KINDS:
-        raise BadFilter("kind", f"{kind[:40]!r} is not a kind of reminder; choose from "
-                                f"{', '.join(KINDS)}")
+        raise Refused(f"{kind[:40]!r} is not a kind of reminder; choose from "
+                                f"{', '.join(KINDS)}", field="kind")
     about = sa.orm.aliased(Learner)
     conditions: list[sa.ColumnElement[bool]] = [sa.or_(
         sa.and_(Reminder.learner_id.is_not(None),

@@ -34,6 +34,7 @@ from cpd_tracker.engine.accreditation import (
     judge,
 )
 from cpd_tracker.engine.words import format_date
+from cpd_tracker.errors import Refused
 from cpd_tracker.judging.accreditation import (
     AccreditationStanding,
     due_to_lapse,
@@ -67,13 +68,6 @@ _ALREADY_SENT = ("This form was already sent with different details, and what it
                  "recorded. Open the form again to send another.")
 
 
-class AccreditationRefused(ValueError):
-    """An accreditation change cannot be made; ``errors`` maps each field to what is wrong."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
-        self.errors = errors
-
 
 # --- An officer's records -------------------------------------------------------------------------
 
@@ -90,7 +84,7 @@ def record_accreditation(session: Session, settings: Settings, learner: Learner,
                                endorsements, today=settings.today())
     _check_submission(errors, submission_id)
     if errors:
-        raise AccreditationRefused(errors)
+        raise Refused(errors)
     expires = None
     if accredited_on is not None:
         same_day = record is not None and record.accredited_on == accredited_on
@@ -160,7 +154,7 @@ def submit_renewal(session: Session, settings: Settings, learner: Learner, schem
     rules = _rules(session, scheme)
     record = _record(session, learner.id, scheme)
     if record is None or record.accredited_on is None:
-        raise AccreditationRefused({"scheme": f"There is no {rules.name} to renew: record your "
+        raise Refused({"scheme": f"There is no {rules.name} to renew: record your "
                                               "accreditation first."})
     [standing] = standings(session, settings, as_of=settings.today(), scheme=scheme,
                            learner_id=learner.id)
@@ -193,7 +187,7 @@ def submit_renewal(session: Session, settings: Settings, learner: Learner, schem
         seen.add(file.sha256)
     _check_submission(errors, submission_id)
     if errors:
-        raise AccreditationRefused(errors)
+        raise Refused(errors)
     facts = AccreditationFacts(scheme, rules.name, judgement.status.value, record.accredited_on,
                                judgement.expires_on, tuple(record.endorsements))
     statement = RenewalSubmittedBuilder(settings).build(
@@ -225,7 +219,7 @@ def decide_renewal(session: Session, settings: Settings, lead: Lead, renewal_id:
     scheme's ``valid_years``; a rejection needs a comment the officer can act on."""
     renewal = session.get(Renewal, renewal_id)
     if renewal is None:
-        raise AccreditationRefused({"renewal": f"There is no renewal {renewal_id}."})
+        raise Refused({"renewal": f"There is no renewal {renewal_id}."})
     rules = _rules(session, renewal.scheme)
     learner = renewal.learner
     record = _record(session, learner.id, renewal.scheme)
@@ -244,7 +238,7 @@ def decide_renewal(session: Session, settings: Settings, lead: Lead, renewal_id:
     elif len(text) > REASON_MAX:
         errors["comment"] = f"Keep the comment to {REASON_MAX:,} characters."
     if errors:
-        raise AccreditationRefused(errors)
+        raise Refused(errors)
     at = settings.now()
     deciding = LearnerIdentity(reference=lead.reference, name=lead.name)
     builder = VerifiedBuilder(settings) if approve else RejectedBuilder(settings)
@@ -302,7 +296,7 @@ def change_status(session: Session, settings: Settings, lead: Lead, learner: Lea
         errors["status"] = (f"{learner.name} is working towards {rules.name}; only an "
                             "accreditation can lapse.")
     if errors:
-        raise AccreditationRefused(errors)
+        raise Refused(errors)
     assert record is not None
     facts = AccreditationFacts(scheme, rules.name, status, record.accredited_on,
                                record.expires_on, tuple(record.endorsements))
@@ -353,14 +347,14 @@ def _store(session: Session, settings: Settings, statements: list[dict[str, Any]
     """Store statements with every projection, then commit; roll back on any error."""
 
     return recording.record(session, settings, statements, authority=authority,
-                            on_conflict=AccreditationRefused({"form": _ALREADY_SENT}))
+                            on_conflict=Refused({"form": _ALREADY_SENT}))
 
 
 def _rules(session: Session, scheme: str) -> AccreditationRules:
     try:
         return rules_for(session, scheme)
     except LookupError as unknown:
-        raise AccreditationRefused({"scheme": str(unknown)}) from None
+        raise Refused({"scheme": str(unknown)}) from None
 
 
 def _record(session: Session, learner_id: int, scheme: str) -> Accreditation | None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from cpd_tracker import frameworks, signals
 from cpd_tracker.config import Settings
 from cpd_tracker.engine.words import format_minutes
+from cpd_tracker.errors import Refused
 from cpd_tracker.models import Activity, Learner
 from cpd_tracker.record.identities import learner_agent
 from cpd_tracker.record.learners import identity, roles_held
@@ -54,13 +55,6 @@ class ActivityEntry:
     #: Codes of the role profile's key accountabilities the reflection links to.
     accountabilities: tuple[str, ...] = ()
 
-
-class ActivityRejected(ValueError):
-    """An entry breaks a rule. ``errors`` maps each field name to what is wrong with it."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
-        self.errors = errors
 
 
 def check_entry(session: Session, settings: Settings, learner: Learner, entry: ActivityEntry,
@@ -128,7 +122,7 @@ def check_entry(session: Session, settings: Settings, learner: Learner, entry: A
 
 def log_activity(session: Session, settings: Settings, learner: Learner, entry: ActivityEntry,
                  *, today: date) -> Activity:
-    """Check, store as a statement, project, commit; or raise :class:`ActivityRejected`.
+    """Check, store as a statement, project, commit; or raise :class:`Refused`.
 
     The statement and its ``cpd_activity`` row commit together or not at all. The same
     ``submission_id`` sent again returns the activity already logged.
@@ -141,10 +135,10 @@ def log_activity(session: Session, settings: Settings, learner: Learner, entry: 
     if already is not None:
         if _same_entry(already, entry):
             return already
-        raise ActivityRejected({"form": _ALREADY_SENT})
+        raise Refused({"form": _ALREADY_SENT})
     errors = check_entry(session, settings, learner, entry, today=today)
     if errors:
-        raise ActivityRejected(errors)
+        raise Refused(errors)
     statement = builder.build(identity(learner), _logged(learner, entry, submission_id))
     [stored] = _store_together(session, settings, learner, [statement])
     activity = session.scalars(
@@ -158,7 +152,7 @@ def log_activity(session: Session, settings: Settings, learner: Learner, entry: 
 def correct_activity(session: Session, settings: Settings, learner: Learner, activity: Activity,
                      entry: ActivityEntry, *, today: date) -> Activity:
     """Replace an activity with a corrected version, and commit; or raise
-    :class:`ActivityRejected`.
+    :class:`Refused`.
 
     Nothing is overwritten: the new version is a new statement that refers to the old one, and
     the old statement is voided in the same transaction, so the history shows both. The
@@ -182,7 +176,7 @@ def correct_activity(session: Session, settings: Settings, learner: Learner, act
             "its date, duration, category, kind and item are fixed. You can still correct the "
             "title, reflection and link; for anything else, ask your accreditation lead."))
     if errors:
-        raise ActivityRejected(errors)
+        raise Refused(errors)
     logged = _logged(learner, entry, submission_id,
                      corrects=(activity.statement_id, activity.activity_iri))
     statement = builder.build(identity(learner), logged)
@@ -211,9 +205,9 @@ def withdraw_activity(session: Session, settings: Settings, learner: Learner,
 
 def _check_editable(learner: Learner, activity: Activity) -> None:
     if activity.learner_id != learner.id:
-        raise ActivityRejected({"form": "You can only change your own activities."})
+        raise Refused({"form": "You can only change your own activities."})
     if activity.credit_key is not None:
-        raise ActivityRejected({"form": (
+        raise Refused({"form": (
             "This activity was recorded by your learning system when you completed it, so it "
             "cannot be changed here; ask your LMS team if it is wrong.")})
 
@@ -223,7 +217,7 @@ def _store_together(session: Session, settings: Settings, learner: Learner,
 
     return recording.record(session, settings, statements,
                             authority=learner_agent(settings, identity(learner)),
-                            on_conflict=ActivityRejected({"form": _ALREADY_SENT}))
+                            on_conflict=Refused({"form": _ALREADY_SENT}))
 
 
 def _logged(learner: Learner, entry: ActivityEntry, submission_id: str, *,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from cpd_tracker import frameworks
 from cpd_tracker.config import Settings
+from cpd_tracker.errors import Refused
 from cpd_tracker.models import Absence, Allowance, Learner, LearnerRole, Role
 from cpd_tracker.record.identities import Lead, LearnerIdentity, learner_agent
 from cpd_tracker.record.learners import identity
@@ -30,13 +31,6 @@ from cpd_tracker.services import recording
 REASON_MAX = 2_000
 
 
-class AllowanceRefused(ValueError):
-    """An allowance cannot be granted; ``errors`` maps each field to what is wrong."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
-        self.errors = errors
-
 
 def grant_exemption(session: Session, settings: Settings, lead: Lead, learner: Learner,
                     role_code: str, *, on: date, reason: str) -> Allowance:
@@ -47,7 +41,7 @@ def grant_exemption(session: Session, settings: Settings, lead: Lead, learner: L
         Allowance.learner_id == learner.id, Role.code == role_code,
         Allowance.cycle_start == cycle_start, Allowance.kind == "exemption"))
     if already is not None:
-        raise AllowanceRefused({"role": (
+        raise Refused({"role": (
             f"{learner.name} is already exempt from {role_code} for the cycle starting "
             f"{cycle_start:%-d %b %Y} (granted by {already.granted_by}: {already.reason})")})
     decision = LeadDecision(identity(learner), reason.strip(), settings.now(), role_code=role_code,
@@ -60,7 +54,7 @@ def grant_extension(session: Session, settings: Settings, lead: Lead, learner: L
     """Move the due date of ``learner``'s cycle containing ``on`` for ``role_code`` to ``due``."""
     cycle_start = _cycle_start(session, settings, learner, role_code, on)
     if due <= on:
-        raise AllowanceRefused({"due": f"The new due date {due:%-d %b %Y} must be after "
+        raise Refused({"due": f"The new due date {due:%-d %b %Y} must be after "
                                        f"{on:%-d %b %Y}."})
     _check_reason(reason)
     decision = LeadDecision(identity(learner), reason.strip(), settings.now(), role_code=role_code,
@@ -72,7 +66,7 @@ def approve_absence(session: Session, settings: Settings, lead: Lead, learner: L
                     starts_on: date, ends_on: date, reason: str) -> Absence:
     """Record an approved absence; targets of roles with absence pro-rata shrink for it."""
     if ends_on < starts_on:
-        raise AllowanceRefused({"ends_on": f"The absence ends ({ends_on:%-d %b %Y}) before it "
+        raise Refused({"ends_on": f"The absence ends ({ends_on:%-d %b %Y}) before it "
                                            f"starts ({starts_on:%-d %b %Y})."})
     _check_reason(reason)
     decision = LeadDecision(identity(learner), reason.strip(), settings.now(),
@@ -88,7 +82,7 @@ def _store(session: Session, settings: Settings, lead: Lead, builder: Any,
 
     [stored] = recording.record(
         session, settings, [statement], authority=learner_agent(settings, lead_identity),
-        on_conflict=AllowanceRefused({"form": "This has already been granted for this person."}))
+        on_conflict=Refused({"form": "This has already been granted for this person."}))
     return session.scalars(sa.select(record).where(record.statement_id == stored["id"])).one()
 
 
@@ -98,19 +92,19 @@ def _cycle_start(session: Session, settings: Settings, learner: Learner, role_co
         LearnerRole.learner_id == learner.id, Role.code == role_code)).all()
     holding = next((h for h in held if h.held_on(on)), None)
     if holding is None:
-        raise AllowanceRefused({"role": f"{learner.name} does not hold the role {role_code!r} "
+        raise Refused({"role": f"{learner.name} does not hold the role {role_code!r} "
                                         f"on {on:%-d %b %Y}."})
     versions = frameworks.catalogue(session, [role_code],
                                     categories=dict(settings.categories)).get(role_code)
     found = versions.for_day(on, holding.accredited_on or holding.started_on) if versions else None
     if found is None:
-        raise AllowanceRefused({"role": f"The role {role_code!r} has no requirements in force "
+        raise Refused({"role": f"The role {role_code!r} has no requirements in force "
                                         f"on {on:%-d %b %Y}; there is nothing to exempt."})
     return found[1].start
 
 
 def _check_reason(reason: str) -> None:
     if not reason or not reason.strip():
-        raise AllowanceRefused({"reason": "Give the reason; it is kept with the decision."})
+        raise Refused({"reason": "Give the reason; it is kept with the decision."})
     if len(reason) > REASON_MAX:
-        raise AllowanceRefused({"reason": f"Keep the reason to {REASON_MAX:,} characters."})
+        raise Refused({"reason": f"Keep the reason to {REASON_MAX:,} characters."})

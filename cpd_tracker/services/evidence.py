@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from cpd_tracker import signals
 from cpd_tracker.config import Settings
+from cpd_tracker.errors import Refused
 from cpd_tracker.models import Activity, Evidence, Learner
 from cpd_tracker.record.identities import Lead, LearnerIdentity, learner_agent
 from cpd_tracker.record.learners import identity
@@ -34,18 +35,11 @@ from cpd_tracker.record.statements import (
     VerifiedBuilder,
 )
 from cpd_tracker.services import recording
-from cpd_tracker.storage import EvidenceRejected, EvidenceStorage, received
+from cpd_tracker.storage import EvidenceStorage, received
 
 DESCRIPTION_MAX = 2_000
 COMMENT_MAX = 2_000
 
-
-class DecisionRefused(ValueError):
-    """A lead's decision cannot be recorded; ``errors`` maps each field to what is wrong."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
-        self.errors = errors
 
 
 def file_url(settings: Settings, sha256: str) -> str:
@@ -58,11 +52,11 @@ def attach_evidence(session: Session, settings: Settings, storage: EvidenceStora
                     filename: str | None, *, description: str | None = None,
                     submission_id: str = "") -> Evidence:
     """Check the upload, keep the file, record the statement, commit; or raise
-    :class:`~cpd_tracker.storage.EvidenceRejected` naming the field, with nothing written."""
+    :class:`~cpd_tracker.Refused` naming the field, with nothing written."""
     if activity.learner_id != learner.id:
-        raise EvidenceRejected({"activity": "You can only add evidence to your own activities."})
+        raise Refused({"activity": "You can only add evidence to your own activities."})
     if description and len(description) > DESCRIPTION_MAX:
-        raise EvidenceRejected({"description": f"Keep the description to {DESCRIPTION_MAX:,} "
+        raise Refused({"description": f"Keep the description to {DESCRIPTION_MAX:,} "
                                                f"characters (it has {len(description):,})."})
     builder = EvidenceAttachedBuilder(settings)
     submission_id = submission_id or str(uuid.uuid4())
@@ -80,7 +74,7 @@ def attach_evidence(session: Session, settings: Settings, storage: EvidenceStora
 
         recording.record(session, settings, [statement],
                          authority=learner_agent(settings, identity(learner)),
-                         on_conflict=EvidenceRejected({"form": "This form was already "
+                         on_conflict=Refused({"form": "This form was already "
                                                        "sent with another file."}))
     evidence = session.scalars(sa.select(Evidence).where(
         Evidence.statement_id == statement_id)).one()
@@ -136,7 +130,7 @@ def decide_evidence(session: Session, settings: Settings, lead: Lead, evidence: 
     if evidence.activity_iri is None:
         errors["evidence"] = "This file belongs to a renewal; decide the renewal instead."
     if errors:
-        raise DecisionRefused(errors)
+        raise Refused(errors)
     builder = (VerifiedBuilder if approve else RejectedBuilder)(settings)
     lead_identity = LearnerIdentity(reference=lead.reference, name=lead.name)
     statement = builder.build(lead_identity, evidence.statement_id, comment=comment,
@@ -144,7 +138,7 @@ def decide_evidence(session: Session, settings: Settings, lead: Lead, evidence: 
 
     recording.record(session, settings, [statement],
                      authority=learner_agent(settings, lead_identity),
-                     on_conflict=DecisionRefused({"evidence": "This decision has already been "
+                     on_conflict=Refused({"evidence": "This decision has already been "
                                                               "recorded."}))
     session.refresh(evidence)
     signals.evidence_decided.send(current_app._get_current_object(), evidence=evidence,

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug import Response
 
+from cpd_tracker.errors import Refused
 from cpd_tracker.judging.accreditation import renewal_needs, rules_for
 from cpd_tracker.models import Learner, Renewal
 from cpd_tracker.permissions import DECIDE_ACCREDITATION, LOG_OWN_CPD, VERIFY, VIEW_RECORD
@@ -16,7 +17,6 @@ from cpd_tracker.queries.accreditation import person_accreditations, renewal_fil
 from cpd_tracker.record.identities import Lead
 from cpd_tracker.services import accreditation
 from cpd_tracker.state import TrackerState
-from cpd_tracker.storage import EvidenceRejected
 from cpd_tracker.web.auth import learner_by_reference, may, signed_in_learner
 from cpd_tracker.web.forms import AccreditationForm, DecisionForm, RenewalForm, StatusForm
 
@@ -56,7 +56,7 @@ def record_accreditation(scheme: str) -> Response | tuple[str, int]:
                 accredited_on=form.accredited_on.data,
                 endorsements=list(form.endorsements.data or ()),
                 submission_id=form.submission_id.data or "")
-        except accreditation.AccreditationRefused as refused:
+        except Refused as refused:
             form.show_errors(refused.errors)
         else:
             flash(f"Saved your {rules.name} record.", "cpd-success")
@@ -77,7 +77,7 @@ def submit_renewal(scheme: str) -> Response | tuple[str, int]:
                 state.session, state.settings, state.storage, learner, scheme,
                 competence=form.competence.data or "", uploads=uploads,
                 submission_id=form.submission_id.data or "")
-        except (accreditation.AccreditationRefused, EvidenceRejected) as refused:
+        except Refused as refused:
             form.show_errors(refused.errors)
         else:
             flash(f"Sent your {rules.name} renewal. An accreditation lead will review it; you "
@@ -106,7 +106,7 @@ def change_status(reference: str, scheme: str) -> Response | tuple[str, int]:
             accreditation.change_status(state.session, state.settings, _lead(state, user),
                                         learner, scheme, status=form.status.data or "",
                                         reason=form.reason.data or "")
-        except accreditation.AccreditationRefused as refused:
+        except Refused as refused:
             form.show_errors(refused.errors)
         else:
             flash(f"{learner.name}'s {rules.name} is now {form.status.data}.", "cpd-success")
@@ -130,7 +130,7 @@ def review_renewal(renewal_id: int) -> Response | tuple[str, int]:
             accreditation.decide_renewal(state.session, state.settings, _lead(state, user),
                                          renewal.id, approve=decision == "approve",
                                          comment=form.comment.data)
-        except accreditation.AccreditationRefused as refused:
+        except Refused as refused:
             form.show_errors(refused.errors)
         else:
             outcome = "Approved" if decision == "approve" else "Rejected"

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from cpd_tracker import api_clients, permissions
+from cpd_tracker.errors import Refused
 from cpd_tracker.exports import reports
 from cpd_tracker.judging import standings
 from cpd_tracker.judging.assessment import Scope, assess
@@ -42,7 +43,7 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule(f"{PREFIX}/activities", "api_activities", activity_list)
 
 
-class Refused(Exception):
+class ApiError(Exception):
     """An API request that cannot be answered, as the JSON error it becomes."""
 
     def __init__(self, status: int, message: str, field: str | None = None) -> None:
@@ -74,12 +75,15 @@ class Caller:
 
 
 def _answer(view: Any) -> Any:
-    """Run ``view``, turning :class:`Refused` into its JSON error."""
+    """Run ``view``, turning :class:`ApiError`, and any :class:`~cpd_tracker.errors.Refused`
+    (as a 400 naming its field), into the JSON error."""
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         try:
             return view(*args, **kwargs)
+        except ApiError as error:
+            return error.response()
         except Refused as refused:
-            return refused.response()
+            return ApiError(400, str(refused), refused.field).response()
 
     wrapped.__name__ = view.__name__
     wrapped.__doc__ = view.__doc__
@@ -93,14 +97,14 @@ def caller() -> Caller:
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Refused(401, "Authorization must be 'Bearer <token>'")
+            raise ApiError(401, "Authorization must be 'Bearer <token>'")
         client = api_clients.client_for(state.settings.api_clients, token.strip())
         if client is None:
-            raise Refused(401, "the token is not one of CPD_API_TOKENS")
+            raise ApiError(401, "the token is not one of CPD_API_TOKENS")
         return Caller(state, client.access)
     user = state.user()
     if user is None:
-        raise Refused(401, "sign in, or send a bearer token (CPD_API_TOKENS)")
+        raise ApiError(401, "sign in, or send a bearer token (CPD_API_TOKENS)")
     return Caller(state, state.access(user), user)
 
 
@@ -116,13 +120,10 @@ def scope_compliance() -> Response:
     """Every standing the caller may see, paged, with the people list's filters."""
     who = caller()
     if not who.may(VERIFY, None):
-        raise Refused(403, "only accreditation leads (or a token with scopes) see a scope")
+        raise ApiError(403, "only accreditation leads (or a token with scopes) see a scope")
     args = _arguments({"status", "role", "unit", "due_before", "search", "sort", "page",
                        "per_page"})
-    try:
-        chosen = people.parse_filter(args)
-    except people.BadFilter as bad:
-        raise Refused(400, str(bad), bad.field) from None
+    chosen = people.parse_filter(args)
     page, per_page = _page(args)
     today = who.state.today()
     standings.refresh(who.state.session, who.state.settings, today=today)
@@ -141,7 +142,7 @@ def person_compliance(reference: str) -> Response:
     _arguments(set())
     learner = who.state.session.scalar(sa.select(Learner).where(Learner.reference == reference))
     if learner is None or not who.may(VIEW_RECORD, learner):
-        raise Refused(404, f"no person {reference!r} whose record you may see", "reference")
+        raise ApiError(404, f"no person {reference!r} whose record you may see", "reference")
     today = who.state.today()
     judged = assess(who.state.session, who.state.settings, as_of=today,
                     scope=Scope(learner_id=learner.id))
@@ -162,10 +163,10 @@ def activity_list() -> Response:
     if person is not None:
         learner = session.scalar(sa.select(Learner).where(Learner.reference == person))
         if learner is None or not who.may(VIEW_RECORD, learner):
-            raise Refused(404, f"no person {person!r} whose record you may see", "person")
+            raise ApiError(404, f"no person {person!r} whose record you may see", "person")
         query = query.where(Activity.learner_id == learner.id)
     elif not who.may(VERIFY, None):
-        raise Refused(403, "name a person (yours, or someone you manage); only leads list "
+        raise ApiError(403, "name a person (yours, or someone you manage); only leads list "
                            "everyone in their scope", "person")
     else:
         query = query.where(permissions.visible(who.access, VIEW_RECORD))
@@ -200,17 +201,17 @@ def _arguments(known: set[str]) -> dict[str, Any]:
     args = request.args
     for name in args:
         if name not in known:
-            raise Refused(400, f"unknown argument {name[:40]!r}; this endpoint takes "
+            raise ApiError(400, f"unknown argument {name[:40]!r}; this endpoint takes "
                           + (", ".join(sorted(known)) or "none"), name[:40])
     found: dict[str, Any] = {}
     for name in args:
         values = args.getlist(name)
         if any(value == "" for value in values):
-            raise Refused(400, f"{name} is empty; leave it out to mean any", name)
+            raise ApiError(400, f"{name} is empty; leave it out to mean any", name)
         if name == "status":
             found[name] = values
         elif len(values) > 1:
-            raise Refused(400, f"{name}: give it once", name)
+            raise ApiError(400, f"{name}: give it once", name)
         else:
             found[name] = values[0]
     return found
@@ -219,17 +220,14 @@ def _arguments(known: set[str]) -> dict[str, Any]:
 def _text(args: dict[str, Any], name: str, longest: int) -> str | None:
     value = (args.get(name) or "").strip()
     if any(ord(character) < 32 for character in value):
-        raise Refused(400, f"{name} must not contain control characters", name)
+        raise ApiError(400, f"{name} must not contain control characters", name)
     if len(value) > longest:
-        raise Refused(400, f"{name} must be at most {longest} characters", name)
+        raise ApiError(400, f"{name} must be at most {longest} characters", name)
     return value or None
 
 
 def _day(args: dict[str, Any], name: str) -> date | None:
-    try:
-        return people.parse_day(name, args.get(name))
-    except people.BadFilter as bad:
-        raise Refused(400, str(bad), name) from None
+    return people.parse_day(name, args.get(name))
 
 
 def _whole(args: dict[str, Any], name: str, default: int, highest: int) -> int:
@@ -237,7 +235,7 @@ def _whole(args: dict[str, Any], name: str, default: int, highest: int) -> int:
     if value is None:
         return default
     if not re.fullmatch(r"[0-9]{1,7}", value) or not 1 <= int(value) <= highest:
-        raise Refused(400, f"{name} must be a whole number from 1 to {highest:,}, got "
+        raise ApiError(400, f"{name} must be a whole number from 1 to {highest:,}, got "
                       f"{value[:20]!r}", name)
     return int(value)
 

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, render_template, request, stream_w
 
 from cpd_tracker import permissions
 from cpd_tracker.engine.compliance import Status
+from cpd_tracker.errors import Refused
 from cpd_tracker.exports import extracts
 from cpd_tracker.judging import standings
 from cpd_tracker.models import Learner
@@ -51,7 +52,7 @@ def people_page() -> tuple[str, int]:
     state, user = may(VERIFY, None)
     try:
         chosen = people.parse_filter(request.args)
-    except people.BadFilter as bad:
+    except Refused as bad:
         abort(400, str(bad))
     page = page_argument()
     current(state)
@@ -68,7 +69,7 @@ def export_people(extension: str) -> Response:
     state, user = may(VERIFY, None)
     try:
         chosen = people.parse_filter(request.args)
-    except people.BadFilter as bad:
+    except Refused as bad:
         abort(400, str(bad))
     today = current(state)
     rows = people.export_rows(people.all_people(state.session, state.access(user),
@@ -109,7 +110,7 @@ def _download(columns: tuple[str, ...], rows: Iterator[tuple[Any, ...]], kind: s
 def _day_argument(name: str) -> date | None:
     try:
         return people.parse_day(name, text_argument(name, longest=20))
-    except people.BadFilter as bad:
+    except Refused as bad:
         abort(400, str(bad))
 
 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug import Response
 
+from cpd_tracker.errors import Refused
 from cpd_tracker.models import Activity, Evidence
 from cpd_tracker.permissions import VERIFY
 from cpd_tracker.queries import reminder_log
@@ -48,7 +49,7 @@ def reminders() -> tuple[str, int]:
         page = reminder_log.reminder_log(state.session, state.access(user), state=state_filter,
                                          kind=kind, person=person,
                                          page=page_argument())
-    except reminder_log.BadFilter as bad:
+    except Refused as bad:
         abort(400, str(bad))
     return render_template("cpd_tracker/reminder_log.html", page=page, states=reminder_log.STATES,
                            kinds=reminder_log.KINDS, state=state_filter, kind=kind,
@@ -73,7 +74,7 @@ def review_evidence(evidence_id: int) -> Response | tuple[str, int]:
         try:
             evidence.decide_evidence(state.session, state.settings, lead, item,
                                      approve=decision == "approve", comment=form.comment.data)
-        except evidence.DecisionRefused as refused:
+        except Refused as refused:
             form.show_errors(refused.errors)
         else:
             outcome = "Verified" if decision == "approve" else "Rejected"

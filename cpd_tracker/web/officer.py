@@ -8,6 +8,7 @@ from werkzeug import Response
 from cpd_tracker import frameworks
 from cpd_tracker.engine.compliance import Status
 from cpd_tracker.engine.words import format_minutes
+from cpd_tracker.errors import Refused
 from cpd_tracker.permissions import LOG_OWN_CPD, VIEW_OWN_CPD
 from cpd_tracker.queries import reminder_log
 from cpd_tracker.queries.activities import officer_record
@@ -46,7 +47,7 @@ def log_activity() -> Response | tuple[str, int]:
         try:
             activity = activities.log_activity(state.session, state.settings, learner,
                                                form.entry(), today=state.today())
-        except activities.ActivityRejected as rejected:
+        except Refused as rejected:
             form.show_errors(rejected.errors)
         else:
             flash(f"Logged “{activity.title}” ({format_minutes(activity.minutes)}).",

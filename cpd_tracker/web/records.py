@@ -12,6 +12,7 @@ from werkzeug import Response
 
 from cpd_tracker import frameworks
 from cpd_tracker.engine.words import format_minutes
+from cpd_tracker.errors import Refused
 from cpd_tracker.exports import pdr
 from cpd_tracker.exports.pdr_pdf import pdf
 from cpd_tracker.models import Activity, Evidence, Learner
@@ -21,7 +22,7 @@ from cpd_tracker.queries.activities import activity_of, evidence_for, officer_re
 from cpd_tracker.record.learners import roles_held
 from cpd_tracker.services import activities, evidence
 from cpd_tracker.state import TrackerState, get_state
-from cpd_tracker.storage import EvidenceMissing, EvidenceRejected, verified_chunks
+from cpd_tracker.storage import EvidenceMissing, verified_chunks
 from cpd_tracker.web.auth import (
     learner_by_reference,
     may,
@@ -87,12 +88,12 @@ def attach_evidence(activity_id: int) -> Response | tuple[str, int]:
         upload = request.files.get("file")
         try:
             if upload is None or not upload.filename:
-                raise EvidenceRejected({"file": "Choose a file to upload."})
+                raise Refused({"file": "Choose a file to upload."})
             item = evidence.attach_evidence(
                 state.session, state.settings, state.storage, learner, activity, upload.stream,
                 upload.filename, description=form.description.data,
                 submission_id=form.submission_id.data or "")
-        except EvidenceRejected as rejected:
+        except Refused as rejected:
             form.show_errors(rejected.errors)
         else:
             flash(f"Attached “{item.filename}”. It is waiting for an accreditation lead to "
@@ -117,7 +118,7 @@ def edit_activity(activity_id: int) -> Response | tuple[str, int]:
         try:
             corrected = activities.correct_activity(state.session, state.settings, learner,
                                                     activity, form.entry(), today=state.today())
-        except activities.ActivityRejected as rejected:
+        except Refused as rejected:
             form.show_errors(rejected.errors)
         else:
             flash(f"Saved your correction to “{corrected.title}” "
@@ -141,7 +142,7 @@ def withdraw_activity(activity_id: int) -> Response:
         abort(400)
     try:
         activities.withdraw_activity(state.session, state.settings, learner, activity)
-    except activities.ActivityRejected as rejected:
+    except Refused as rejected:
         flash(" ".join(rejected.errors.values()), "cpd-success")
         return redirect(url_for(".activity", activity_id=activity_id))
     flash(f"Withdrew “{activity.title}”. It no longer counts; its history is kept.",
