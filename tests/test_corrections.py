@@ -151,8 +151,9 @@ def test_a_persons_history_lists_everything_by_or_about_them_newest_first(
     correct(app, learner, activity, minutes=30)
 
     with app.app_context():
-        entries, total = history.record_history(db.session, get_state(app).settings,
-                                                db.session.get(Learner, learner.id))
+        found = history.record_history(db.session, get_state(app).settings,
+                                       db.session.get(Learner, learner.id))
+        entries, total = found.items, found.total
 
     assert total == 3
     assert [entry.kind for entry in entries] == ["voided", "corrected", "logged"][:len(entries)]

@@ -128,7 +128,7 @@ def dashboard(session: Session, access: permissions.Access, *, today: date,
         waiting_verification=verification_queue(
             session, access, role=role, unit=unit, per_page=1).total,
         lapsing=_lapsing(session, access, role, unit, today),
-        due_soonest=soonest.rows,
+        due_soonest=list(soonest.items),
     )
 
 

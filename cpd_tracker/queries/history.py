@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from cpd_tracker import vocabulary
 from cpd_tracker.config import Settings
 from cpd_tracker.models import Learner
+from cpd_tracker.paging import Page, page_of
 from cpd_tracker.record.identities import account_reference, client_name, learner_agent
 from cpd_tracker.record.learners import identity
 from xapi import VOIDED_VERB, StatementAgent, StatementRecord, actor_key
@@ -89,8 +90,8 @@ def activity_history(session: Session, settings: Settings, activity_iri: str
 
 
 def record_history(session: Session, settings: Settings, learner: Learner, *, page: int = 1,
-                   per_page: int = 50) -> tuple[list[HistoryEntry], int]:
-    """Every statement by or about a person, newest first, a page at a time, and the total."""
+                   per_page: int = 50) -> Page[HistoryEntry]:
+    """Every statement by or about a person, newest first, a page at a time."""
     key = actor_key(learner_agent(settings, identity(learner)))
     mentioned = (sa.select(StatementAgent.statement_sequence)
                  .where(StatementAgent.agent_key == key, StatementAgent.direct.is_(True)))
@@ -99,12 +100,11 @@ def record_history(session: Session, settings: Settings, learner: Learner, *, pa
     where = sa.or_(StatementRecord.sequence.in_(mentioned),
                    sa.and_(StatementRecord.object_type == "StatementRef",
                            StatementRecord.object_key.in_(theirs)))
-    total = session.scalar(sa.select(sa.func.count()).select_from(StatementRecord)
-                           .where(where)) or 0
-    rows = session.execute(
-        sa.select(StatementRecord.id, StatementRecord.voided, StatementRecord.document)
-        .where(where).order_by(StatementRecord.sequence.desc())
-        .limit(per_page).offset((page - 1) * per_page)).all()
+    cut = page_of(session, sa.select(StatementRecord.id, StatementRecord.voided,
+                                     StatementRecord.document)
+                  .where(where).order_by(StatementRecord.sequence.desc()),
+                  page=page, per_page=per_page)
+    rows = cut.items
     # The voiding statements of what is shown, so voided entries say who voided them and when.
     voiding = session.execute(
         sa.select(StatementRecord.id, StatementRecord.voided, StatementRecord.document)
@@ -114,7 +114,7 @@ def record_history(session: Session, settings: Settings, learner: Learner, *, pa
     entries = [entry for entry in _entries(settings, [*rows, *voiding])
                if entry.statement_id in shown]
     entries.sort(key=lambda entry: entry.at, reverse=True)
-    return entries, total
+    return Page(entries, cut.total, page, per_page)
 
 
 def _entries(settings: Settings, rows: list[Any]) -> list[HistoryEntry]:

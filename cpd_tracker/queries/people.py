@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -19,6 +19,7 @@ from cpd_tracker import permissions
 from cpd_tracker.engine.compliance import Status
 from cpd_tracker.errors import Refused
 from cpd_tracker.models import CurrentStanding, Learner, Role
+from cpd_tracker.paging import Page, page_of
 
 #: What the list can be sorted by (``-`` before a key sorts the other way).
 SORTS = {
@@ -153,19 +154,6 @@ class PersonRow:
     next_step: str = ""
 
 
-@dataclass(frozen=True)
-class PeoplePage:
-    rows: list[PersonRow]
-    total: int
-    page: int
-    per_page: int
-    filter: PeopleFilter = field(default_factory=PeopleFilter)
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 _COLUMNS = (CurrentStanding.reference, CurrentStanding.name, CurrentStanding.org_unit,
             CurrentStanding.role_code, CurrentStanding.role_name, CurrentStanding.status,
             CurrentStanding.done_minutes, CurrentStanding.target_minutes,
@@ -176,13 +164,10 @@ _COLUMNS = (CurrentStanding.reference, CurrentStanding.name, CurrentStanding.org
 
 
 def people(session: Session, access: permissions.Access, chosen: PeopleFilter, *,
-           page: int = 1, per_page: int = PER_PAGE) -> PeoplePage:
+           page: int = 1, per_page: int = PER_PAGE) -> Page[PersonRow]:
     """One page of the standings ``access`` may see that match ``chosen``: two queries."""
-    query = _filtered(sa.select(sa.func.count()).select_from(CurrentStanding), access, chosen)
-    total = session.scalar(query) or 0
-    rows = session.execute(_ordered(_filtered(sa.select(*_COLUMNS), access, chosen), chosen)
-                           .limit(per_page).offset((page - 1) * per_page))
-    return PeoplePage([_row(found) for found in rows], total, page, per_page, chosen)
+    return page_of(session, _ordered(_filtered(sa.select(*_COLUMNS), access, chosen), chosen),
+                   page=page, per_page=per_page, item=_row)
 
 
 def all_people(session: Session, access: permissions.Access, chosen: PeopleFilter

@@ -9,7 +9,6 @@ but goes to them); a bounded number of queries whatever the size of the force.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session, contains_eager
 from cpd_tracker import permissions
 from cpd_tracker.errors import Refused
 from cpd_tracker.models import Learner, Reminder
+from cpd_tracker.paging import Page, page_of
 
 #: Delivery states a lead may filter by, as they read them. ``retrying``: pending after a
 #: failed attempt.
@@ -45,21 +45,9 @@ NOTICE_DAYS = 30
 
 
 
-@dataclass(frozen=True)
-class LogPage:
-    items: list[Reminder]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def reminder_log(session: Session, access: permissions.Access, *, state: str | None = None,
                  kind: str | None = None, person: str | None = None, page: int = 1,
-                 per_page: int = 50, learner_id: int | None = None) -> LogPage:
+                 per_page: int = 50, learner_id: int | None = None) -> Page[Reminder]:
     """The reminders ``access`` may see, newest first; filtered by delivery state, kind,
     the person they are about or went to (a name or reference, part of it will do), or the
     one person (``learner_id``) they are about."""
@@ -92,12 +80,9 @@ def reminder_log(session: Session, access: permissions.Access, *, state: str | N
             sa.func.lower(Reminder.recipient_reference).like(pattern, escape="\\")))
     query = (sa.select(Reminder).outerjoin(about, about.id == Reminder.learner_id)
              .where(*conditions))
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    items = list(session.scalars(
-        query.options(contains_eager(Reminder.learner.of_type(about)))
-        .order_by(Reminder.created_at.desc(), Reminder.id.desc())
-        .offset((page - 1) * per_page).limit(per_page)))
-    return LogPage(items, total, page, per_page)
+    return page_of(session, query.options(contains_eager(Reminder.learner.of_type(about)))
+                   .order_by(Reminder.created_at.desc(), Reminder.id.desc()),
+                   page=page, per_page=per_page, scalars=True)
 
 
 def notices(session: Session, learner: Learner, *, today: date,

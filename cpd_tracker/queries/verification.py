@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from cpd_tracker import permissions
 from cpd_tracker.models import Activity, Evidence, Learner, LearnerRole, Renewal, Role
+from cpd_tracker.paging import Page, page_of
 
 
 @dataclass(frozen=True)
@@ -30,21 +31,9 @@ class QueueItem:
     filename: str | None = None
 
 
-@dataclass(frozen=True)
-class QueuePage:
-    items: list[QueueItem]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def verification_queue(session: Session, access: permissions.Access, *,
                        role: str | None = None, unit: str | None = None, page: int = 1,
-                       per_page: int = 25) -> QueuePage:
+                       per_page: int = 25) -> Page[QueueItem]:
     """Evidence and renewals awaiting a decision that ``access`` may make, oldest first.
 
     Filtered by role code and unit; a bounded number of queries whatever the queue's length.
@@ -65,10 +54,10 @@ def verification_queue(session: Session, access: permissions.Access, *,
                 .join(Learner, Learner.id == Renewal.learner_id)
                 .where(Renewal.status == "pending", *people))
     waiting = sa.union_all(evidence, renewals).subquery()
-    total = session.scalar(sa.select(sa.func.count()).select_from(waiting)) or 0
-    rows = session.execute(sa.select(waiting.c.kind, waiting.c.id)
-                           .order_by(waiting.c.submitted_at, waiting.c.kind, waiting.c.id)
-                           .limit(per_page).offset((page - 1) * per_page)).all()
+    cut = page_of(session, sa.select(waiting.c.kind, waiting.c.id)
+                  .order_by(waiting.c.submitted_at, waiting.c.kind, waiting.c.id),
+                  page=page, per_page=per_page)
+    rows = cut.items
     evidence_ids = [row.id for row in rows if row.kind == "evidence"]
     renewal_ids = [row.id for row in rows if row.kind == "renewal"]
     found: dict[tuple[str, int], QueueItem] = {}
@@ -89,5 +78,5 @@ def verification_queue(session: Session, access: permissions.Access, *,
             found[("renewal", renewal.id)] = QueueItem(
                 "renewal", renewal.id, renewal.submitted_at, learner,
                 f"Renewal of {renewal.scheme}")
-    return QueuePage([found[(row.kind, row.id)] for row in rows if (row.kind, row.id) in found],
-                     total, page, per_page)
+    return Page([found[(row.kind, row.id)] for row in rows if (row.kind, row.id) in found],
+                cut.total, page, per_page)

@@ -24,11 +24,11 @@ from cpd_tracker.exports import reports
 from cpd_tracker.judging import standings
 from cpd_tracker.judging.assessment import Scope, assess
 from cpd_tracker.models import Activity, Learner, Role, activity_role
+from cpd_tracker.paging import MAX_PAGE, page_of
 from cpd_tracker.permissions import VERIFY, VIEW_RECORD
 from cpd_tracker.queries import people
 from cpd_tracker.state import TrackerState, get_state
 from cpd_tracker.web import openapi
-from cpd_tracker.web.auth import MAX_PAGE
 
 PREFIX = "/api/v1"
 DEFAULT_PER_PAGE = 100
@@ -132,7 +132,7 @@ def scope_compliance() -> Response:
     return jsonify(_paged(found.total, page, per_page, "cpd_tracker.api_compliance",
                           chosen.arguments(),
                           as_of=today.isoformat(),
-                          items=[_standing_item(row) for row in found.rows]))
+                          items=[_standing_item(row) for row in found.items]))
 
 
 @_answer
@@ -184,10 +184,9 @@ def activity_list() -> Response:
     if until is not None:
         query = query.where(Activity.activity_date <= until)
     page, per_page = _page(args)
-    total = session.scalar(sa.select(sa.func.count()).select_from(
-        query.with_only_columns(Activity.id).subquery())) or 0
-    rows = session.execute(query.order_by(Activity.activity_date.desc(), Activity.id.desc())
-                           .limit(per_page).offset((page - 1) * per_page)).all()
+    cut = page_of(session, query.order_by(Activity.activity_date.desc(), Activity.id.desc()),
+                  page=page, per_page=per_page)
+    total, rows = cut.total, cut.items
     roles = _roles_of(session, [activity.id for activity, _ in rows])
     filters = {name: args[name] for name in ("person", "unit", "role", "since", "until")
                if args.get(name)}

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import abort, current_app
 
 from cpd_tracker.models import Learner
+from cpd_tracker.paging import MAX_PAGE
 from cpd_tracker.state import TrackerState, get_state
 
 
@@ -67,10 +68,6 @@ def text_argument(name: str, *, longest: int = 100) -> str | None:
     if any(ord(character) < 32 for character in raw):
         abort(400, f"{name} must not contain control characters")
     return raw or None
-
-
-#: The highest page number accepted: far beyond any real list, far below database limits.
-MAX_PAGE = 100_000
 
 
 def page_argument() -> int:

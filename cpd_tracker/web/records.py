@@ -172,11 +172,10 @@ def person_history(reference: str) -> tuple[str, int]:
     learner = learner_by_reference(reference)
     state, _user = may(VIEW_RECORD, learner)
     page = page_argument()
-    entries, total = history.record_history(state.session, state.settings, learner, page=page)
-    return render_template("cpd_tracker/history.html", learner=learner, entries=entries,
+    found = history.record_history(state.session, state.settings, learner, page=page)
+    return render_template("cpd_tracker/history.html", learner=learner, entries=found.items,
                            current=None, category_label=state.settings.category_label,
-                           person_history=True, page=page, total=total,
-                           pages=max(1, -(-total // 50))), 200
+                           person_history=True, page=found), 200
 
 
 def evidence_file(evidence_id: int) -> Response:
