@@ -25,7 +25,7 @@ it can call :func:`allows` for the default and narrow or widen it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +80,26 @@ class LeadScope:
     def __str__(self) -> str:
         return self.kind if self.value is None else f"{self.kind}:{self.value}"
 
+    def covers(self, unit: str | None, roles: Collection[str]) -> bool:
+        """The one scope rule, for someone in ``unit`` holding ``roles`` (codes): ``force``
+        covers everyone, ``unit`` the people of that unit, ``role`` the holders of that role.
+        (A standing is one role: pass just that role, so a role's lead sees the standings in
+        their role and not the holders' other roles.)"""
+        if self.kind == "force":
+            return True
+        if self.kind == "unit":
+            return unit == self.value
+        return self.value in roles
+
+    def condition(self, unit: sa.ColumnElement[Any],
+                  holds_role: Callable[[str], sa.ColumnElement[bool]]) -> sa.ColumnElement[bool]:
+        """:meth:`covers` as a SQL condition over a ``unit`` column and ``holds_role(code)``."""
+        if self.kind == "force":
+            return sa.true()
+        if self.kind == "unit":
+            return unit == self.value
+        return holds_role(str(self.value))
+
 
 @dataclass(frozen=True)
 class Access:
@@ -92,6 +112,19 @@ class Access:
     @property
     def is_lead(self) -> bool:
         return self.admin or bool(self.lead_scopes)
+
+    def leads(self, unit: str | None, roles: Collection[str]) -> bool:
+        """Whether this user leads someone in ``unit`` holding ``roles`` (an admin leads all)."""
+        return self.admin or any(scope.covers(unit, roles) for scope in self.lead_scopes)
+
+    def leads_condition(self, unit: sa.ColumnElement[Any],
+                        holds_role: Callable[[str], sa.ColumnElement[bool]]
+                        ) -> sa.ColumnElement[bool]:
+        """:meth:`leads` as a SQL condition (see :meth:`LeadScope.condition`)."""
+        if self.admin:
+            return sa.true()
+        return sa.or_(sa.false(), *(scope.condition(unit, holds_role)
+                                    for scope in self.lead_scopes))
 
 
 def access_from_user(user: Any) -> Access:
@@ -121,7 +154,7 @@ def allows(access: Access, action: str, learner: Learner | None) -> bool:
         return True
     if own:
         return False  # nobody verifies their own evidence or decides their own accreditation
-    return access.admin or any(_in_scope(scope, learner) for scope in access.lead_scopes)
+    return access.leads(learner.org_unit, {held.role.code for held in learner.roles})
 
 
 def visible(access: Access, action: str) -> sa.ColumnElement[bool]:
@@ -134,8 +167,7 @@ def visible(access: Access, action: str) -> sa.ColumnElement[bool]:
     if action == VIEW_RECORD:
         conditions += [Learner.reference == access.reference,
                        Learner.line_manager_reference == access.reference]
-    led = sa.true() if access.admin else sa.or_(
-        sa.false(), *(_scope_condition(scope) for scope in access.lead_scopes))
+    led = access.leads_condition(Learner.org_unit, _holds_role)
     if action == VIEW_RECORD:
         conditions.append(led)
     else:
@@ -148,33 +180,18 @@ def visible_standings(access: Access) -> sa.ColumnElement[bool]:
     their own and their reports' (as :func:`visible` for ``VIEW_RECORD``), everyone's in the
     units they lead, and, for a role they lead, the standings in that role (not the holders'
     other roles: those are another lead's to chase)."""
-    standing = CurrentStanding
     if access.admin or any(scope.kind == "force" for scope in access.lead_scopes):
-        return sa.true()
-    conditions: list[sa.ColumnElement[bool]] = [
-        standing.reference == access.reference,
-        standing.line_manager_reference == access.reference]
-    for scope in access.lead_scopes:
-        column = standing.org_unit if scope.kind == "unit" else standing.role_code
-        conditions.append(column == scope.value)
-    return sa.or_(*conditions)
+        return sa.true()  # everyone: no condition for the planner to weigh
+    return sa.or_(CurrentStanding.reference == access.reference,
+                  CurrentStanding.line_manager_reference == access.reference,
+                  access.leads_condition(CurrentStanding.org_unit,
+                                         lambda code: CurrentStanding.role_code == code))
 
 
-def _in_scope(scope: LeadScope, learner: Learner) -> bool:
-    if scope.kind == "force":
-        return True
-    if scope.kind == "unit":
-        return learner.org_unit == scope.value
-    return any(held.role.code == scope.value for held in learner.roles)
-
-
-def _scope_condition(scope: LeadScope) -> sa.ColumnElement[bool]:
-    if scope.kind == "force":
-        return sa.true()
-    if scope.kind == "unit":
-        return Learner.org_unit == scope.value
+def _holds_role(code: str) -> sa.ColumnElement[bool]:
+    """The learner has held the role ``code`` (any period): as :func:`allows` reads roles."""
     return sa.exists().where(LearnerRole.learner_id == Learner.id,
-                             LearnerRole.role_id == Role.id, Role.code == scope.value)
+                             LearnerRole.role_id == Role.id, Role.code == code)
 
 
 def default_permissions(user: Any, action: str, learner: Learner | None) -> bool:

@@ -27,7 +27,7 @@ from cpd_tracker.engine.words import format_date
 from cpd_tracker.models import Activity, Learner
 from cpd_tracker.permissions import Access, LeadScope
 from cpd_tracker.reminders import digest
-from cpd_tracker.reminders.digest import digest_day, in_scope
+from cpd_tracker.reminders.digest import digest_day
 from cpd_tracker.reminders.stages import LeadRecipient
 from cpd_tracker.services.activities import withdraw_activity
 from tests.conftest import empty_tables
@@ -175,7 +175,7 @@ def test_the_digest_day_is_the_latest_digest_weekday_within_the_catch_up_days(
 ])
 def test_a_standing_is_in_a_leads_scope_by_force_unit_or_role(
         access: Access, role: str, unit: str | None, expected: bool) -> None:
-    assert in_scope(access, role, unit) is expected
+    assert access.leads(unit, (role,)) is expected
 
 
 # --- one digest to each lead, of their scope ----------------------------------------------------

@@ -37,13 +37,6 @@ def digest_day(as_of: date, weekday: int, catch_up_days: int) -> date | None:
     return as_of - timedelta(days=back) if back <= catch_up_days else None
 
 
-def in_scope(access: Access, role_code: str, org_unit: str | None) -> bool:
-    """Whether a standing (a person in a role, in a unit) is in the lead's scope."""
-    return access.admin or any(
-        scope.kind == "force" or (scope.kind == "unit" and scope.value == org_unit)
-        or (scope.kind == "role" and scope.value == role_code) for scope in access.lead_scopes)
-
-
 def digests(session: Session, settings: Settings, standings: Sequence[Standing],
             leads: Sequence[LeadRecipient], *, as_of: date, catch_up_days: int,
             overdue: Sequence[Due] = ()) -> list[Due]:
@@ -63,15 +56,15 @@ def digests(session: Session, settings: Settings, standings: Sequence[Standing],
     found = []
     for lead in leads:
         access = lead.access
-        mine = [s for s in standings if in_scope(access, s.role_code, s.org_unit)]
+        mine = [s for s in standings if access.leads(s.org_unit, (s.role_code,))]
         lines = [_scope_line(access, roles, mine), *_counts(mine)]
-        moved = [c for c in changes if in_scope(access, c.role_code, c.org_unit)]
+        moved = [c for c in changes if access.leads(c.org_unit, (c.role_code,))]
         lines.append(f"Changed status since {format_date(since)}: {len(moved)}")
         lines += _named([f"{c.name}, {roles.get(c.role_code, c.role_code)}: "
                          f"{_label(c.from_status)} → {_label(c.to_status)}"
                          for c in sorted(moved, key=_worst_first)])
         behind = [(name, role, text) for (role, unit, name, text) in late
-                  if in_scope(access, role, unit)]
+                  if access.leads(unit, (role,))]
         lines.append(f"Overdue: {len(behind)}")
         lines += _named([f"{name}, {roles.get(role, role)}: {text}"
                          for name, role, text in sorted(behind)])
