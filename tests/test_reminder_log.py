@@ -228,7 +228,7 @@ def test_a_unit_lead_sees_the_reminders_about_their_unit_and_their_own_digest_on
     assert shortfall.cells[3] == by_key["shortfall", "pshah"].title
     assert shortfall.cells[3].startswith("Intelligence Officer CPD: due on")
     sent_at = by_key["shortfall", "pshah"].sent_at
-    assert shortfall.cells[4] == f"Sent {local(sent_at, '%-d %b %Y %H:%M')}"
+    assert shortfall.cells[4] == f"Sent {local(sent_at, '%-d %b %Y, %H:%M')}"
     digest = mine["digest"]
     assert digest.cells[0] == f"{day:%-d %b %Y} Weekly digest"
     assert digest.cells[1] == "DI Kim Field kfield@force.example"
@@ -614,7 +614,7 @@ def test_the_delivery_column_says_sent_when_or_retrying_with_the_error(
     made = {row.recipient_reference: row for row in rows(mail_app)}
     twice = delivery()
     assert made["pshah"].status == "sent"
-    assert twice["pshah"] == ("sent", f"Sent {local(made['pshah'].sent_at, '%-d %b %Y %H:%M')}")
+    assert twice["pshah"] == ("sent", f"Sent {local(made['pshah'].sent_at, '%-d %b %Y, %H:%M')}")
     assert "Retrying" not in twice["pshah"][1] and "554" not in twice["pshah"][1]
     assert made["hmorris"].attempts == 2
     assert twice["hmorris"] == ("pending", (

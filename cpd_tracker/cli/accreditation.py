@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from cpd_tracker import frameworks
+from cpd_tracker.engine.words import format_date
 from cpd_tracker.judging.accreditation import due_to_lapse, standings
 from cpd_tracker.services import accreditation
 from cpd_tracker.state import get_state
@@ -37,12 +38,12 @@ def accreditation_lapse(as_of: Any, dry_run: bool) -> None:
         click.echo(f"{verb}: {standing.name} ({standing.reference}), {standing.scheme_name}: "
                    f"{accreditation.lapse_reason(standing.judgement)}")
     if not found:
-        click.echo(f"No accreditation is due to lapse on {day:%-d %b %Y}.")
+        click.echo(f"No accreditation is due to lapse on {format_date(day)}.")
     elif dry_run:
-        click.echo(f"{len(found)} would lapse on {day:%-d %b %Y}; nothing was recorded "
+        click.echo(f"{len(found)} would lapse on {format_date(day)}; nothing was recorded "
                    "(dry run).")
     else:
-        click.echo(f"{len(found)} lapsed on {day:%-d %b %Y}.")
+        click.echo(f"{len(found)} lapsed on {format_date(day)}.")
 
 
 @accreditation_group.command("list")
@@ -63,7 +64,7 @@ def accreditation_list(scheme: str | None, as_of: Any) -> None:
         click.echo("No accreditations are recorded" + (f" in {scheme}." if scheme else "."))
     for standing in found:
         judged = standing.judgement
-        expires = f"expires {judged.expires_on:%-d %b %Y}" if judged.expires_on else "-"
+        expires = f"expires {format_date(judged.expires_on)}" if judged.expires_on else "-"
         click.echo("\t".join((standing.reference, standing.name, standing.scheme,
                                judged.status.value, expires, judged.reason)))
 

@@ -8,6 +8,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from cpd_tracker.engine.words import format_date
 from cpd_tracker.errors import Refused
 from cpd_tracker.models import Learner
 from cpd_tracker.record.identities import Lead
@@ -31,7 +32,7 @@ def exempt(reference: str, role: str, reason: str, lead: str, on: Any) -> None:
         state.session, state.settings, _lead(lead), learner, role,
         on=on.date() if on else state.today(), reason=reason))
     click.echo(f"{learner.name} is exempt from {role} for the cycle starting "
-               f"{granted.cycle_start:%-d %b %Y}.")
+               f"{format_date(granted.cycle_start)}.")
 
 
 @click.command("extend")
@@ -49,8 +50,8 @@ def extend(reference: str, role: str, until: Any, reason: str, lead: str) -> Non
     granted = _granting(lambda: allowances.grant_extension(
         state.session, state.settings, _lead(lead), learner, role, on=state.today(),
         due=until.date(), reason=reason))
-    click.echo(f"{learner.name} has until {granted.extended_to:%-d %b %Y} for {role} "
-               f"(cycle starting {granted.cycle_start:%-d %b %Y}).")
+    click.echo(f"{learner.name} has until {format_date(granted.extended_to)} for {role} "
+               f"(cycle starting {format_date(granted.cycle_start)}).")
 
 
 @click.command("absence")
@@ -67,7 +68,8 @@ def absence(reference: str, starts: Any, ends: Any, reason: str, lead: str) -> N
     _granting(lambda: allowances.approve_absence(
         state.session, state.settings, _lead(lead), learner, starts_on=starts.date(),
         ends_on=ends.date(), reason=reason))
-    click.echo(f"Absence recorded for {learner.name}: {starts:%-d %b %Y} to {ends:%-d %b %Y}.")
+    click.echo(f"Absence recorded for {learner.name}: {format_date(starts)} to "
+               f"{format_date(ends)}.")
 
 
 def _learner(reference: str) -> Learner:

@@ -9,6 +9,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from cpd_tracker import frameworks
+from cpd_tracker.engine.words import format_date
 from cpd_tracker.exports import reports
 from cpd_tracker.judging.assessment import Scope, assess
 from cpd_tracker.state import get_state
@@ -59,10 +60,10 @@ def frameworks_list() -> None:
         click.echo("No frameworks loaded. Load one with `flask cpd frameworks load FILE`.")
     for code, role in sorted(catalogue.items()):
         for version in role.versions:
-            until = f" to {version.effective_to:%-d %b %Y}" if version.effective_to else ""
+            until = f" to {format_date(version.effective_to)}" if version.effective_to else ""
             requirements = version.requirements
             click.echo(f"{code}: {requirements.framework} {requirements.version}, from "
-                       f"{version.effective_from:%-d %b %Y}{until}; "
+                       f"{format_date(version.effective_from)}{until}; "
                        f"{requirements.cycle.description}; {len(requirements.rules)} rules")
 
 

@@ -8,7 +8,7 @@ functions).
 from __future__ import annotations
 
 import functools
-from datetime import date
+from datetime import date, datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,12 @@ def format_date(day: date) -> str:
     """``"31 Mar 2027"``: how dates read on every page and message."""
     # Cached: a force-wide report writes the same few due dates hundreds of thousands of times.
     return f"{day:%-d %b %Y}"
+
+
+def format_moment(moment: datetime) -> str:
+    """``"31 Mar 2027, 14:05"``: a moment as the clock on the wall shows it (convert it to the
+    force's time zone first)."""
+    return f"{format_date(moment)}, {moment:%H:%M}"
 
 
 def join_words(parts: list[str]) -> str:

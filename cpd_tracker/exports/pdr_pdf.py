@@ -247,7 +247,8 @@ def pdf(record: ExportRecord) -> bytes:
         lang="en-GB", displayDocTitle=True)
     canvas = functools.partial(
         _NumberedCanvas,
-        footer=f"Generated {record.generated_at:%-d %b %Y at %H:%M %Z} from cpd-tracker",
+        footer=(f"Generated {format_date(record.generated_at)} at "
+                f"{record.generated_at:%H:%M %Z} from cpd-tracker"),
         header=f"CPD record: {record.name} ({record.reference})")
     document.build(_story(record), canvasmaker=canvas)
     return buffer.getvalue()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from cpd_tracker import frameworks, permissions
 from cpd_tracker.engine.compliance import Status
+from cpd_tracker.engine.words import format_date
 from cpd_tracker.models import (
     Accreditation,
     CurrentStanding,
@@ -189,7 +190,7 @@ def _trend(session: Session, access: permissions.Access, role: str | None, unit:
     weekly: dict[tuple[int, int], date] = {}
     for day in sorted(days):
         weekly[day.isocalendar()[:2]] = day
-    return [(day, StatusCounts(f"{day:%-d %b %Y}", days[day])) for day in
+    return [(day, StatusCounts(f"{format_date(day)}", days[day])) for day in
             sorted(weekly.values())]
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from cpd_tracker import frameworks, signals
 from cpd_tracker.config import Settings
-from cpd_tracker.engine.words import format_minutes
+from cpd_tracker.engine.words import format_date, format_minutes
 from cpd_tracker.errors import Refused
 from cpd_tracker.models import Activity, Learner
 from cpd_tracker.record.identities import learner_agent
@@ -69,11 +69,11 @@ def check_entry(session: Session, settings: Settings, learner: Learner, entry: A
     elif len(entry.title) > TITLE_MAX:
         errors["title"] = f"Keep the title to {TITLE_MAX} characters (it has {len(entry.title)})."
     if entry.activity_date > today:
-        errors["activity_date"] = (f"{entry.activity_date:%-d %b %Y} is in the future; log CPD "
+        errors["activity_date"] = (f"{format_date(entry.activity_date)} is in the future; log CPD "
                                    "once you have done it.")
     elif learner.joined_on and entry.activity_date < learner.joined_on:
-        errors["activity_date"] = (f"{entry.activity_date:%-d %b %Y} is before you joined "
-                                   f"({learner.joined_on:%-d %b %Y}).")
+        errors["activity_date"] = (f"{format_date(entry.activity_date)} is before you joined "
+                                   f"({format_date(learner.joined_on)}).")
     if entry.minutes <= 0:
         errors["duration"] = "The duration must be more than zero."
     elif "activity_date" not in errors:
@@ -84,7 +84,7 @@ def check_entry(session: Session, settings: Settings, learner: Learner, entry: A
         if already + entry.minutes > limit:
             errors["duration"] = (
                 f"That makes {format_minutes(already + entry.minutes)} on "
-                f"{entry.activity_date:%-d %b %Y}, more than {format_minutes(limit)} in one day"
+                f"{format_date(entry.activity_date)}, more than {format_minutes(limit)} in one day"
                 + (f" ({format_minutes(already)} is already logged that day)." if already else ".")
             )
     codes = [code for code, _ in settings.categories]
@@ -172,7 +172,7 @@ def correct_activity(session: Session, settings: Settings, learner: Learner, act
             activity.item) != (entry.activity_date, entry.minutes, entry.category,
                                entry.kind or None, entry.item or None):
         errors.setdefault("form", (
-            f"A lead verified this activity's evidence on {activity.verified_on:%-d %b %Y}, so "
+            f"A lead verified this activity's evidence on {format_date(activity.verified_on)}, so "
             "its date, duration, category, kind and item are fixed. You can still correct the "
             "title, reflection and link; for anything else, ask your accreditation lead."))
     if errors:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from cpd_tracker import frameworks
 from cpd_tracker.config import Settings
+from cpd_tracker.engine.words import format_date
 from cpd_tracker.errors import Refused
 from cpd_tracker.models import Absence, Allowance, Learner, LearnerRole, Role
 from cpd_tracker.record.identities import Lead, LearnerIdentity, learner_agent
@@ -43,7 +44,7 @@ def grant_exemption(session: Session, settings: Settings, lead: Lead, learner: L
     if already is not None:
         raise Refused({"role": (
             f"{learner.name} is already exempt from {role_code} for the cycle starting "
-            f"{cycle_start:%-d %b %Y} (granted by {already.granted_by}: {already.reason})")})
+            f"{format_date(cycle_start)} (granted by {already.granted_by}: {already.reason})")})
     decision = LeadDecision(identity(learner), reason.strip(), settings.now(), role_code=role_code,
                             cycle_start=cycle_start)
     return _store(session, settings, lead, ExemptionGrantedBuilder(settings), decision, Allowance)
@@ -54,8 +55,8 @@ def grant_extension(session: Session, settings: Settings, lead: Lead, learner: L
     """Move the due date of ``learner``'s cycle containing ``on`` for ``role_code`` to ``due``."""
     cycle_start = _cycle_start(session, settings, learner, role_code, on)
     if due <= on:
-        raise Refused({"due": f"The new due date {due:%-d %b %Y} must be after "
-                                       f"{on:%-d %b %Y}."})
+        raise Refused({"due": f"The new due date {format_date(due)} must be after "
+                                       f"{format_date(on)}."})
     _check_reason(reason)
     decision = LeadDecision(identity(learner), reason.strip(), settings.now(), role_code=role_code,
                             cycle_start=cycle_start, due=due)
@@ -66,8 +67,8 @@ def approve_absence(session: Session, settings: Settings, lead: Lead, learner: L
                     starts_on: date, ends_on: date, reason: str) -> Absence:
     """Record an approved absence; targets of roles with absence pro-rata shrink for it."""
     if ends_on < starts_on:
-        raise Refused({"ends_on": f"The absence ends ({ends_on:%-d %b %Y}) before it "
-                                           f"starts ({starts_on:%-d %b %Y})."})
+        raise Refused({"ends_on": f"The absence ends ({format_date(ends_on)}) before it "
+                                           f"starts ({format_date(starts_on)})."})
     _check_reason(reason)
     decision = LeadDecision(identity(learner), reason.strip(), settings.now(),
                             absence=(starts_on, ends_on))
@@ -93,13 +94,13 @@ def _cycle_start(session: Session, settings: Settings, learner: Learner, role_co
     holding = next((h for h in held if h.held_on(on)), None)
     if holding is None:
         raise Refused({"role": f"{learner.name} does not hold the role {role_code!r} "
-                                        f"on {on:%-d %b %Y}."})
+                                        f"on {format_date(on)}."})
     versions = frameworks.catalogue(session, [role_code],
                                     categories=dict(settings.categories)).get(role_code)
     found = versions.for_day(on, holding.accredited_on or holding.started_on) if versions else None
     if found is None:
         raise Refused({"role": f"The role {role_code!r} has no requirements in force "
-                                        f"on {on:%-d %b %Y}; there is nothing to exempt."})
+                                        f"on {format_date(on)}; there is nothing to exempt."})
     return found[1].start
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from cpd_tracker import signals
 from cpd_tracker.config import Settings
+from cpd_tracker.engine.words import format_date
 from cpd_tracker.errors import Refused
 from cpd_tracker.models import Activity, Evidence, Learner
 from cpd_tracker.record.identities import Lead, LearnerIdentity, learner_agent
@@ -126,7 +127,7 @@ def decide_evidence(session: Session, settings: Settings, lead: Lead, evidence: 
         errors["evidence"] = "You cannot verify your own evidence; another lead must."
     if evidence.status != "pending":
         errors["evidence"] = (f"This evidence was already {evidence.status} by "
-                              f"{evidence.decided_by} on {evidence.decided_at:%-d %b %Y}.")
+                              f"{evidence.decided_by} on {format_date(evidence.decided_at)}.")
     if evidence.activity_iri is None:
         errors["evidence"] = "This file belongs to a renewal; decide the renewal instead."
     if errors:

@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Blueprint
 from flask_wtf.csrf import generate_csrf
 
-from cpd_tracker.engine.words import format_date, format_minutes
+from cpd_tracker.engine.words import format_date, format_minutes, format_moment
 from cpd_tracker.resources import resource_dir
 from cpd_tracker.state import get_state
 from cpd_tracker.web import accreditation, api, force, imports, lead, officer, records
@@ -33,6 +33,7 @@ def create_blueprint() -> Blueprint:
     blueprint.add_app_template_filter(format_minutes, "cpd_duration")
     blueprint.add_app_template_filter(format_date, "cpd_date")
     blueprint.add_app_template_filter(_local, "cpd_local")
+    blueprint.add_app_template_filter(_moment, "cpd_moment")
     blueprint.add_app_template_global(_verification_label, "cpd_verification_label")
     blueprint.add_app_template_global(_can, "cpd_can")
     # The library's forms carry a token whether or not the host uses Flask-WTF's CSRFProtect
@@ -58,6 +59,11 @@ def _can(action: str) -> bool:
 def _local(moment: datetime) -> datetime:
     """A stored (UTC) moment in the force's time zone, as people there read the clock."""
     return moment.astimezone(get_state().settings.timezone)
+
+
+def _moment(moment: datetime) -> str:
+    """A stored (UTC) moment as people in the force read the clock: ``31 Mar 2027, 14:05``."""
+    return format_moment(_local(moment))
 
 
 _VERIFICATION = {
