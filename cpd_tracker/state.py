@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 from cpd_tracker import config, signals
 from cpd_tracker.models import Learner
 from cpd_tracker.permissions import Access, PermissionCheck
-from cpd_tracker.record.learners import LearnerProfile, sync_learner
+from cpd_tracker.record.learners import LearnerProfile, differences, learner_of, sync_learner
 from cpd_tracker.reminders.mail import MailSettings, Transport
 from cpd_tracker.storage import EvidenceStorage
+from cpd_tracker.transactions import own_writes
 
 #: The key of the state in ``app.extensions``.
 EXTENSION_KEY = "cpd_tracker"
@@ -61,10 +62,16 @@ class TrackerState:
         return user
 
     def learner_for(self, user: Any) -> Learner:
-        """The learner row for a host user, created or refreshed from the host's profile."""
-        learner, outcome = sync_learner(self.session, self.learner_profile(user))
-        if outcome != "unchanged":
-            self.session.commit()
+        """The learner row for a host user, created or refreshed from the host's profile.
+
+        The row is committed on its own, unless work of the host's is pending in the session
+        (then it lands with the host's commit: :mod:`cpd_tracker.transactions`)."""
+        profile = self.learner_profile(user)
+        known = learner_of(self.session, profile.reference)
+        if known is not None and not differences(known, profile):
+            return known  # the common case: nothing to write, nothing to commit
+        with own_writes(self.session):
+            learner, outcome = sync_learner(self.session, profile)
         if outcome == "created":
             signals.learner_created.send(current_app._get_current_object(), learner=learner)
         return learner

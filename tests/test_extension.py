@@ -3,6 +3,8 @@ who they are, what they may do), the signals it sends and the templates a host c
 
 from __future__ import annotations
 
+import base64
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -12,20 +14,26 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Blueprint, Flask
 from flask.testing import FlaskClient
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
 
 from cpd_tracker import CPDTracker, LearnerProfile, get_state, signals
 from cpd_tracker.config import ConfigError
 from cpd_tracker.demo.models import DemoUser
 from cpd_tracker.demo.models import db as demo_db
 from cpd_tracker.errors import Refused
-from cpd_tracker.models import Activity, Learner
+from cpd_tracker.judging import standings
+from cpd_tracker.marks import mark
+from cpd_tracker.models import Activity, Learner, StandingMark
 from cpd_tracker.permissions import LOG_OWN_CPD, VIEW_OWN_CPD
+from cpd_tracker.record.identities import client_authority
+from cpd_tracker.services.activities import ActivityEntry, log_activity
 from tests.conftest import empty_tables
 from tests.factories import logged, officer, sign_in
+from xapi import create_client
 
 HOME_PAGE = "https://learning.force.police.uk/"
 
@@ -553,3 +561,207 @@ def test_without_cpd_base_template_pages_use_the_librarys_own_layout(
     page = app.test_client().get("/cpd/").get_data(as_text=True)
     assert page.startswith("<!doctype html>")
     assert "<title>My CPD</title>" in page
+
+
+# Setting up is all or nothing
+
+
+@pytest.mark.parametrize("config", [
+    {"CPD_LMS_HOME_PAGE": None},
+    {"CPD_EVIDENCE_STORAGE": "a folder name, not an EvidenceStorage"},
+    {"CPD_BASE_TEMPLATE": "lms/no-such-layout.html"},
+], ids=["bad setting", "bad storage", "missing base template"])
+def test_a_failed_set_up_leaves_nothing_of_the_library_on_the_app(
+        make_app: MakeApp, db: SQLAlchemy, config: dict[str, Any]) -> None:
+    app = make_app(**config)
+    with pytest.raises(ConfigError):
+        CPDTracker(app, db=db)
+    assert "cpd_tracker" not in app.extensions
+    assert not [name for name in app.blueprints if name in ("cpd_tracker", "xapi")]
+    assert "cpd" not in app.cli.commands
+    assert not app.before_request_funcs
+
+
+def test_a_base_template_the_app_cannot_find_is_an_error_naming_it(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app(CPD_BASE_TEMPLATE="lms/layout.html")
+    with pytest.raises(ConfigError, match=r"CPD_BASE_TEMPLATE is 'lms/layout.html', but the app "
+                                          r"has no template 'lms/layout.html'"):
+        CPDTracker(app, db=db)
+
+
+def test_a_base_template_without_the_content_block_is_an_error_naming_the_block(
+        make_app: MakeApp, db: SQLAlchemy, tmp_path: Path) -> None:
+    folder = templates(tmp_path, {"lms/layout.html": "<title>{% block title %}{% endblock %}"
+                                                      "</title><main></main>"})
+    app = make_app(template_folder=folder, CPD_BASE_TEMPLATE="lms/layout.html")
+    with pytest.raises(ConfigError, match=r"does not define the block\(s\) \{% block content %\}"):
+        CPDTracker(app, db=db)
+
+
+def test_a_base_template_may_take_its_blocks_from_the_layout_it_extends(
+        make_app: MakeApp, db: SQLAlchemy, tmp_path: Path) -> None:
+    folder = templates(tmp_path, {
+        "lms/base.html": "<title>{% block title %}{% endblock %}</title>"
+                         "<main>{% block content %}{% endblock %}</main>",
+        "lms/cpd.html": "{% extends 'lms/base.html' %}"})
+    app = make_app(template_folder=folder, CPD_BASE_TEMPLATE="lms/cpd.html")
+    CPDTracker(app, db=db, current_user=signed_in())
+    page = app.test_client().get("/cpd/").get_data(as_text=True)
+    assert page.startswith("<title>My CPD</title><main>")
+
+
+def test_a_base_template_in_a_blueprint_registered_first_is_found(
+        make_app: MakeApp, db: SQLAlchemy, tmp_path: Path) -> None:
+    folder = templates(tmp_path / "theme", {
+        "theme/layout.html": "{% block title %}{% endblock %}|{% block content %}{% endblock %}"})
+    app = make_app(CPD_BASE_TEMPLATE="theme/layout.html")
+    app.register_blueprint(Blueprint("theme", __name__, template_folder=str(folder)))
+    CPDTracker(app, db=db, current_user=signed_in())
+    assert app.test_client().get("/cpd/").get_data(as_text=True).startswith("My CPD|")
+
+
+# CSRF: LRS clients need none; the library's own forms check theirs with or without CSRFProtect
+
+
+STATEMENT = {
+    "actor": {"objectType": "Agent", "mbox": "mailto:learner@force.example"},
+    "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced"},
+    "object": {"id": "https://lms.force.example/courses/osint"},
+}
+
+
+def lrs_headers(app: Flask, db: SQLAlchemy) -> dict[str, str]:
+    """Credentials of a new LRS client of ``app``, as the headers a client sends."""
+    with app.app_context():
+        _, secret = create_client(db.session, "force-lms", secret="force-lms-secret",
+                                  authority=client_authority(get_state(app).settings, "lms"))
+        db.session.commit()
+    token = base64.b64encode(f"force-lms:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {token}", "X-Experience-API-Version": "1.0.3"}
+
+
+@pytest.mark.parametrize("csrf_first", [True, False], ids=["CSRFProtect first",
+                                                          "CPDTracker first"])
+def test_the_lrs_takes_statements_whichever_of_csrfprotect_and_the_tracker_comes_first(
+        make_app: MakeApp, db: SQLAlchemy, csrf_first: bool) -> None:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    if csrf_first:
+        CSRFProtect(app)
+        CPDTracker(app, db=db, current_user=signed_in())
+    else:
+        CPDTracker(app, db=db, current_user=signed_in())
+        CSRFProtect(app)
+
+    answer = app.test_client().post("/xapi/statements", json=STATEMENT,
+                                    headers=lrs_headers(app, db))
+
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("csrf_first", [True, False])
+def test_the_hosts_csrfprotect_still_guards_the_hosts_own_forms(
+        make_app: MakeApp, db: SQLAlchemy, csrf_first: bool) -> None:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    app.add_url_rule("/host-form", "host_form", lambda: "saved", methods=["POST"])
+    if csrf_first:
+        CSRFProtect(app)
+    CPDTracker(app, db=db, current_user=signed_in())
+    if not csrf_first:
+        CSRFProtect(app)
+    assert app.test_client().post("/host-form", data={"x": "1"}).status_code == 400
+
+
+def logged_activity(app: Flask, db: SQLAlchemy) -> int:
+    """An activity of the signed-in officer's, logged through the service."""
+    with app.test_request_context():
+        state = get_state(app)
+        learner = state.learner_for(PRIYA)
+        activity = log_activity(db.session, state.settings, learner, ActivityEntry(
+            title="OSINT refresher", activity_date=state.today(), minutes=90,
+            category="formal"), today=state.today())
+        return activity.id
+
+
+def test_without_csrfprotect_the_librarys_pages_carry_a_token_and_its_forms_demand_it(
+        make_app: MakeApp, db: SQLAlchemy) -> None:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    CPDTracker(app, db=db, current_user=signed_in())
+    activity_id = logged_activity(app, db)
+    client = app.test_client()
+
+    page = client.get(f"/cpd/activities/{activity_id}")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    without = client.post(f"/cpd/activities/{activity_id}/withdraw")
+    still = client.get(f"/cpd/activities/{activity_id}").status_code
+    withdrawn = client.post(f"/cpd/activities/{activity_id}/withdraw",
+                            data={"csrf_token": token.group(1) if token else ""})
+
+    assert page.status_code == 200 and token is not None
+    assert (without.status_code, still) == (400, 200)
+    assert withdrawn.status_code == 302
+    assert client.get(f"/cpd/activities/{activity_id}").status_code == 404
+
+
+# Transactions: reads never commit work of the host's
+
+
+def pending_host_work(app: Flask, *, flushed: bool) -> DemoUser:
+    """A user the host has added to the session and not committed (flushed, or not yet)."""
+    user = DemoUser(username="host-pending", name="Host's pending row", email="x@example.org",
+                    job_title="-", org_unit="-", joined_on=date(2020, 1, 1))
+    demo_db.session.add(user)
+    if flushed:
+        demo_db.session.flush()
+    return user
+
+
+def host_row_saved(app: Flask) -> bool:
+    with app.app_context():
+        return demo_db.session.scalar(sa.select(sa.func.count()).select_from(DemoUser).where(
+            DemoUser.username == "host-pending")) == 1
+
+
+def learner_saved(app: Flask, reference: str) -> bool:
+    with app.app_context():
+        return demo_db.session.scalar(sa.select(sa.func.count()).select_from(Learner).where(
+            Learner.reference == reference)) == 1
+
+
+@pytest.mark.parametrize("flushed", [False, True], ids=["added", "flushed"])
+def test_a_new_learner_read_from_the_profile_does_not_commit_the_hosts_pending_work(
+        app: Flask, flushed: bool) -> None:
+    with app.test_request_context():
+        pending_host_work(app, flushed=flushed)
+        get_state(app).learner_for(HostUser("newcomer", "PC New Comer"))
+        demo_db.session.rollback()  # the host changes its mind
+
+    assert not host_row_saved(app)
+    assert not learner_saved(app, "newcomer")  # it went with the host's transaction
+
+
+def test_with_nothing_of_the_hosts_pending_a_new_learner_is_committed_at_once(
+        app: Flask) -> None:
+    with app.test_request_context():
+        get_state(app).learner_for(HostUser("newcomer", "PC New Comer"))
+        demo_db.session.rollback()
+    assert learner_saved(app, "newcomer")
+
+
+@pytest.mark.parametrize("pending", [False, True], ids=["nothing pending", "host's work pending"])
+def test_refreshing_the_standings_commits_only_when_nothing_of_the_hosts_is_pending(
+        app: Flask, pending: bool) -> None:
+    with app.test_request_context():
+        state = get_state(app)
+        mark(demo_db.session, [state.learner_for(PRIYA).id])
+        demo_db.session.commit()
+        marked = demo_db.session.scalar(sa.select(sa.func.count()).select_from(StandingMark))
+        if pending:
+            pending_host_work(app, flushed=True)
+        standings.refresh(demo_db.session, state.settings, today=state.today())
+        demo_db.session.rollback()
+        marks_left = demo_db.session.scalar(sa.select(sa.func.count()).select_from(StandingMark))
+
+    assert not host_row_saved(app)
+    # Judged and cleared for good when it could commit; otherwise undone with the host's work.
+    assert marked and marks_left == (marked if pending else 0)

@@ -37,6 +37,7 @@ from cpd_tracker.models import (
     StandingMark,
     StandingRefresh,
 )
+from cpd_tracker.transactions import host_work_pending, own_writes
 
 log = logging.getLogger(__name__)
 
@@ -63,18 +64,29 @@ class RefreshReport:
 
 def refresh(session: Session, settings: Settings, *, today: date,
             everyone: bool = False) -> RefreshReport:
-    """Bring ``cpd_standing`` up to ``today``, and commit.
+    """Bring ``cpd_standing`` up to ``today``.
 
     Cheap when nothing changed (two small reads). Otherwise the marked people are judged again,
     or everyone if the table was judged before ``today``, a mark says everyone, or
     ``everyone=True``. Refreshes take turns, so two at once never judge the same marks twice or
-    write over each other. Call it before reading standings, with nothing pending in
-    ``session``: it ends the session's transaction.
+    write over each other. Call it before reading standings. It commits only its own writes:
+    with work of the host's pending in ``session``, they land with the host's commit instead
+    (:mod:`cpd_tracker.transactions`).
     """
+    pending = host_work_pending(session)
     if not everyone and judged_on(session) == today and not _any_marks(session):
-        session.commit()
         return RefreshReport()
-    session.commit()  # a fresh transaction, so taking the turn does not upgrade an old read
+    if not pending:
+        session.commit()  # a fresh transaction, so taking the turn does not upgrade an old read
+    with own_writes(session, pending=pending):
+        report = _judge_again(session, settings, today=today, everyone=everyone)
+    log.info("%s", report)
+    return report
+
+
+def _judge_again(session: Session, settings: Settings, *, today: date,
+                 everyone: bool) -> RefreshReport:
+    """Judge the marked people again (or everyone) and clear their marks, in one turn."""
     last_whole = _take_turn(session)
     marks = session.execute(sa.select(StandingMark.id, StandingMark.learner_id)).all()
     people = {learner_id for _, learner_id in marks}
@@ -103,8 +115,6 @@ def refresh(session: Session, settings: Settings, *, today: date,
     for start in range(0, len(ids), _CHUNK):
         session.execute(sa.delete(StandingMark).where(
             StandingMark.id.in_(ids[start:start + _CHUNK])))
-    session.commit()
-    log.info("%s", report)
     return report
 
 

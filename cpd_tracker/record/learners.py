@@ -59,29 +59,42 @@ def profile_from_user(user: Any) -> LearnerProfile:
     )
 
 
+def learner_of(session: Session, reference: str) -> Learner | None:
+    """The learner with the host's user reference ``reference``, if the library knows them."""
+    return session.scalar(sa.select(Learner).where(Learner.reference == reference))
+
+
+def differences(learner: Learner | None, profile: LearnerProfile) -> dict[str, Any]:
+    """What ``sync_learner`` would change on ``learner`` to match ``profile`` (every field when
+    there is no learner yet), without changing anything."""
+    found: dict[str, Any] = {}
+    for field in fields(profile):
+        value = getattr(profile, field.name)
+        if field.name == "fte":
+            value = Decimal(value).quantize(Decimal("0.001"))
+        if learner is None or getattr(learner, field.name) != value:
+            found[field.name] = value
+    return found
+
+
 def sync_learner(session: Session, profile: LearnerProfile) -> tuple[Learner, str]:
     """Create or update the learner for ``profile``.
 
     Returns the learner and what happened: ``"created"``, ``"updated"`` or ``"unchanged"``.
     Flushes but does not commit: the caller owns the transaction.
     """
-    learner = session.scalar(sa.select(Learner).where(Learner.reference == profile.reference))
+    learner = learner_of(session, profile.reference)
+    changes = differences(learner, profile)
     created = learner is None
     if learner is None:
         learner = Learner(reference=profile.reference)
         session.add(learner)
-    changed = False
-    for field in fields(profile):
-        value = getattr(profile, field.name)
-        if field.name == "fte":
-            value = Decimal(value).quantize(Decimal("0.001"))
-        if getattr(learner, field.name) != value:
-            setattr(learner, field.name, value)
-            changed = True
+    for name, value in changes.items():
+        setattr(learner, name, value)
     session.flush()
-    if created or changed:
+    if changes:
         mark(session, [learner.id])  # a new unit, hours (FTE) or joining date
-    return learner, "created" if created else "updated" if changed else "unchanged"
+    return learner, "created" if created else "updated" if changes else "unchanged"
 
 
 def assign_role(session: Session, learner: Learner, role_code: str, started_on: date,
