@@ -18,7 +18,7 @@ from flask import Blueprint, Flask, current_app
 from flask_login import current_user as flask_login_current_user
 from flask_sqlalchemy import SQLAlchemy
 
-from cpd_tracker import cli, config, projection
+from cpd_tracker import _compat, cli, config, projection
 from cpd_tracker.permissions import Access, PermissionCheck, access_from_user, default_permissions
 from cpd_tracker.record.learners import LearnerProfile, profile_from_user
 from cpd_tracker.reminders.mail import MailSettings, SMTPTransport, Transport
@@ -207,3 +207,6 @@ def exempt_from_csrf(app: Flask, blueprint: Blueprint) -> None:
         csrf.exempt(blueprint)
     else:
         app.before_request(exempt)
+
+#: The names this module had in 0.1 and that live elsewhere now (for one more release).
+__getattr__ = _compat.module_getattr("cpd_tracker.extension")

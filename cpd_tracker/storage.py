@@ -28,6 +28,7 @@ from typing import IO, BinaryIO
 
 import filetype
 
+from cpd_tracker import _compat
 from cpd_tracker.errors import Refused
 
 #: Types :func:`detect_type` can recognise, with the file extension given when served.
@@ -233,3 +234,6 @@ def verified_chunks(storage: EvidenceStorage, sha256: str, *, length: int) -> It
                 yield chunk
 
     return chunks()
+
+#: The names this module had in 0.1 and that live elsewhere now (for one more release).
+__getattr__ = _compat.module_getattr("cpd_tracker.storage")

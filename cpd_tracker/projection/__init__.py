@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cpd_tracker import _compat
 from cpd_tracker.config import Settings
 from cpd_tracker.marks import mark_everyone
 from cpd_tracker.projection import accreditation, activities, allowances, crediting, evidence
@@ -82,3 +83,6 @@ def rebuild(session: Session, settings: Settings) -> RebuildReport:
     )
     mark_everyone(session)
     return report
+
+#: The names this module had in 0.1 and that live elsewhere now (for one more release).
+__getattr__ = _compat.module_getattr("cpd_tracker.projection")
