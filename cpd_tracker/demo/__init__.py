@@ -19,6 +19,7 @@ from werkzeug import Response
 
 from cpd_tracker import CPDTracker
 from cpd_tracker.demo.models import DemoUser, db
+from cpd_tracker.demo.seed import prepare
 from cpd_tracker.permissions import Access, LeadScope
 
 DEFAULT_DATABASE = "cpd-demo.sqlite"
@@ -117,7 +118,6 @@ demo_cli = AppGroup("demo", help="The demo force: seed it with believable people
 @demo_cli.command("seed")
 def seed_command() -> None:
     """Create the tables and seed an empty demo database (does nothing if already seeded)."""
-    from cpd_tracker.demo.seed import prepare
 
     created = prepare(current_app)
     click.echo("Seeded the demo force." if created else "The demo database is already seeded.")

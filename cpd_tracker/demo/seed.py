@@ -7,20 +7,28 @@ the demo looks current whenever it is run.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.pdfgen import canvas
 
 from cpd_tracker import frameworks, get_state, migration
 from cpd_tracker.demo.models import DemoUser, db
 from cpd_tracker.judging import snapshots
+from cpd_tracker.judging.accreditation import rules_for
+from cpd_tracker.models import Activity
 from cpd_tracker.record.identities import Lead, client_authority
 from cpd_tracker.record.learners import assign_role
+from cpd_tracker.services import accreditation
 from cpd_tracker.services.activities import ActivityEntry, log_activity
 from cpd_tracker.services.allowances import approve_absence, grant_exemption, grant_extension
+from cpd_tracker.services.evidence import attach_evidence, decide_evidence
 from xapi.clients import create_client
 
 #: The demo force's requirements: the shipped IPP example (its figures are examples, which a
@@ -253,12 +261,8 @@ CERTIFICATES = [
 def _seed_evidence(app: Flask, learners: dict, lead: Lead) -> None:
     """Certificates attached to some activities: some waiting for the lead, one verified, one
     rejected, so the verification queue and the officers' pages show each state."""
-    import io
 
-    import sqlalchemy as sa
 
-    from cpd_tracker.models import Activity
-    from cpd_tracker.services.evidence import attach_evidence, decide_evidence
 
     state = get_state(app)
     for username, title, decision in CERTIFICATES:
@@ -283,10 +287,7 @@ def _seed_accreditations(app: Flask, learners: dict) -> None:
     and waits in the lead's queue; Priya Shah was accredited this cycle; Gareth Lewis's expired
     and the lapse job has recorded it; Aisha Khan is working towards hers. And reminders due
     today, whatever day the demo is seeded: Mark Evans's renewal, Gareth Lewis's shortfall."""
-    import io
 
-    from cpd_tracker.judging.accreditation import rules_for
-    from cpd_tracker.services import accreditation
 
     state = get_state(app)
     today = state.today()
@@ -362,10 +363,7 @@ def _cycle_start(day: date) -> date:
 
 def _certificate(name: str, course: str) -> bytes:
     """A one-page certificate of completion, made with reportlab for the demo."""
-    import io
 
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.pdfgen import canvas
 
     out = io.BytesIO()
     page = canvas.Canvas(out, pagesize=landscape(A4))

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, current_app
+from flask import abort, current_app, request
 
 from cpd_tracker.models import Learner
 from cpd_tracker.paging import MAX_PAGE
@@ -62,7 +62,6 @@ def learner_by_reference(reference: str) -> Learner:
 def text_argument(name: str, *, longest: int = 100) -> str | None:
     """A free-text query argument, stripped and cut to ``longest``, or ``None`` if empty; a
     control character (NUL, which PostgreSQL refuses in text) is a 400 naming the argument."""
-    from flask import request
 
     raw = (request.args.get(name) or "").strip()[:longest]
     if any(ord(character) < 32 for character in raw):
@@ -72,7 +71,6 @@ def text_argument(name: str, *, longest: int = 100) -> str | None:
 
 def page_argument() -> int:
     """The request's ``page`` argument (:func:`page_number`); given twice is a 400 too."""
-    from flask import request
 
     values = request.args.getlist("page")
     if len(values) > 1:

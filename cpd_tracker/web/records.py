@@ -4,10 +4,12 @@ render. Who may see what is asked of :mod:`cpd_tracker.permissions`, never decid
 
 from __future__ import annotations
 
+import io
 from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
 from werkzeug import Response
 
 from cpd_tracker import frameworks
@@ -132,7 +134,6 @@ def edit_activity(activity_id: int) -> Response | tuple[str, int]:
 
 def withdraw_activity(activity_id: int) -> Response:
     """Withdraw an activity logged by mistake (voided, kept in its history)."""
-    from flask_wtf import FlaskForm
 
     state, _user, learner = signed_in_learner(LOG_OWN_CPD)
     activity = activity_of(state.session, learner, activity_id)
@@ -247,7 +248,6 @@ def _form_values(activity: Activity) -> SimpleNamespace:
 
 def export_record(reference: str, extension: str) -> Response:
     """A person's CPD record for their PDR: PDF to read, CSV to work with."""
-    import io
 
 
     learner = learner_by_reference(reference)
