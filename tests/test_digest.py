@@ -379,13 +379,18 @@ def test_the_worst_changes_come_first(mail_app: Flask, smtp: SMTPServer) -> None
 # --- who is overdue -----------------------------------------------------------------------------
 
 
+#: The day the overdue tests' force lives on (``CPD_CLOCK``): well into the 2026/27 cycle, so
+#: a refresher done "today" is still current a week after the cycle ends, whatever the date.
+OVERDUE_TODAY = datetime(2026, 11, 2, 10, 0, tzinfo=LONDON)
+OVERDUE_CYCLE_END = date(2027, 3, 31)
+
+
 def overdue_officer_and_lead(app: Flask) -> None:
     """DC Priya Shah short of hours when the cycle ends, though her data protection refresher is
     current: overdue for the ended cycle, on track in the new one. DI Mark Evans leads the
     force, DI Kate Okafor the other unit."""
     today = get_state(app).today()
-    if today < date(the_cycle_end().year - 1, 4, 8):
-        pytest.skip("in the first week of a cycle, no refresher done yet is current a year on")
+    assert today == OVERDUE_TODAY.date()  # the app's clock: the host set CPD_CLOCK
     person(app, "pshah", "DC Priya Shah")
     log(app, learner_id(app, "pshah"), today, 120, n=1, item="data-protection")
     person(app, "mevans", "DI Mark Evans", roles=())
@@ -403,9 +408,9 @@ def learner_id(app: Flask, reference: str) -> int:
 
 def test_an_officer_sent_an_overdue_notice_in_the_same_run_is_named_under_overdue(
         host: Callable[..., Flask], smtp: SMTPServer) -> None:
-    end = the_cycle_end()
+    end = OVERDUE_CYCLE_END
     notice_day = end + timedelta(days=7)  # the overdue stage (-7)
-    app = host(CPD_DIGEST_DAY=WEEKDAYS[notice_day.weekday()])
+    app = host(CPD_DIGEST_DAY=WEEKDAYS[notice_day.weekday()], CPD_CLOCK=lambda: OVERDUE_TODAY)
     assert cycle_end(app) == end
     overdue_officer_and_lead(app)
 
@@ -436,10 +441,11 @@ def test_an_officer_sent_an_overdue_notice_earlier_in_the_week_is_named_under_ov
         host: Callable[..., Flask], smtp: SMTPServer) -> None:
     """The notice went on Monday's run (with no catch-up, it is not due again); Wednesday's
     digest finds it in the reminder log."""
-    end = the_cycle_end()
+    end = OVERDUE_CYCLE_END
     notice_day = end + timedelta(days=7)
     digest_on = notice_day + timedelta(days=2)
-    app = host(CPD_DIGEST_DAY=WEEKDAYS[digest_on.weekday()], CPD_REMINDER_CATCH_UP_DAYS=0)
+    app = host(CPD_DIGEST_DAY=WEEKDAYS[digest_on.weekday()], CPD_REMINDER_CATCH_UP_DAYS=0,
+               CPD_CLOCK=lambda: OVERDUE_TODAY)
     overdue_officer_and_lead(app)
     scheduler.remind(app, as_of=notice_day)
     assert digest_rows(app) == []
@@ -614,10 +620,11 @@ def officer_who_left_the_role_at_the_cycle_end(app: Flask) -> None:
 def test_a_unit_lead_is_told_of_an_overdue_officer_who_has_since_left_the_role_later_in_the_week(
         host: Callable[..., Flask], smtp: SMTPServer) -> None:
     """Found in the reminder log, the officer's unit is their record's."""
-    end = the_cycle_end()
+    end = OVERDUE_CYCLE_END
     notice_day = end + timedelta(days=7)
     digest_on = notice_day + timedelta(days=2)
-    app = host(CPD_DIGEST_DAY=WEEKDAYS[digest_on.weekday()], CPD_REMINDER_CATCH_UP_DAYS=0)
+    app = host(CPD_DIGEST_DAY=WEEKDAYS[digest_on.weekday()], CPD_REMINDER_CATCH_UP_DAYS=0,
+               CPD_CLOCK=lambda: OVERDUE_TODAY)
     officer_who_left_the_role_at_the_cycle_end(app)
     scheduler.remind(app, as_of=notice_day)
     [escalation] = smtp.mailbox.to("fbureau@")
