@@ -14,7 +14,7 @@ import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, TextIO
 
 from sqlalchemy.orm import Session
@@ -145,7 +145,7 @@ def record_for_export(session: Session, settings: Settings, learner: Learner, *,
     return ExportRecord(
         name=learner.name, reference=learner.reference, unit=learner.org_unit,
         since=found.since, until=today,
-        generated_at=(now or datetime.now(timezone.utc)).astimezone(settings.timezone),
+        generated_at=(now or settings.now()).astimezone(settings.timezone),
         roles=tuple(standing.judgement for standing in found.standings),
         activities=activities,
     )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import IO, Any
 
 import sqlalchemy as sa
@@ -394,6 +394,3 @@ def _check_submission(errors: dict[str, str], submission_id: str) -> None:
 def _day(settings: Settings, moment: datetime | None) -> str:
     return format_date(moment.astimezone(settings.timezone).date()) if moment else "?"
 
-
-def _today(settings: Settings) -> date:
-    return datetime.now(timezone.utc).astimezone(settings.timezone).date()
