@@ -81,27 +81,32 @@ def not_one_of(value: Any, what: str, accepted: Collection[str], *,
 # --- Pydantic's errors in the writer's terms ---------------------------------------------------
 
 
+#: How a value is quoted at the start of a message (``None``: it is not quoted).
+Quote = Callable[[Path, Any], str | None]
+
+
 def from_pydantic(invalid: ValidationError, data: Any, schema: Any, *,
                   patterns: Mapping[str, str] | None = None,
-                  shown: Callable[[Path, Any], bool] | None = None) -> list[Problem]:
+                  quote: Quote | None = None) -> list[Problem]:
     """Every error of ``invalid`` (raised checking ``data`` against ``schema``, a model class
     or an annotation such as ``list[Model]``) as a :class:`Problem`.
 
     ``patterns`` gives the words for a string pattern (what a code looks like), which Pydantic
-    can only quote as a regular expression. ``shown(path, value)`` says whether the value is
-    quoted at the start of a message; by default only scalars are (a file's reader has the line
-    for the rest), and a caller keeps secrets out of messages with it.
+    can only quote as a regular expression. ``quote(path, value)`` writes the value a message
+    starts with; by default only scalars are quoted (a file's reader has the line for the rest),
+    and a caller that has no lines quotes more, keeping secrets out.
     """
-    return [_problem(error, data, schema, patterns or {}, shown or _scalar_shown)
+    return [_problem(error, data, schema, patterns or {}, quote or quote_scalar)
             for error in invalid.errors()]
 
 
-def _scalar_shown(path: Path, value: Any) -> bool:
-    return is_scalar(value)
+def quote_scalar(path: Path, value: Any) -> str | None:
+    """A scalar's ``repr``; nothing for a list or mapping (its line says where it is)."""
+    return repr(value) if is_scalar(value) else None
 
 
 def _problem(error: ErrorDetails, data: Any, schema: Any, patterns: Mapping[str, str],
-             shown: Callable[[Path, Any], bool]) -> Problem:
+             quote: Quote) -> Problem:
     kind = error["type"]
     path = _data_path(tuple(error["loc"]), data)
     message = error["msg"]
@@ -121,10 +126,11 @@ def _problem(error: ErrorDetails, data: Any, schema: Any, patterns: Mapping[str,
         message = message.split(" or instance of ")[0]
     elif kind.startswith("value_error"):
         message = message.removeprefix("Value error, ")
-    value = error.get("input")
-    if (kind not in ("extra_forbidden", "missing") and not kind.startswith("value_error")
-            and shown(path, value)):
-        message = f"{value!r}: {message}"
+    # A custom check says the value in its own words; an unknown or missing key has none.
+    if kind not in ("extra_forbidden", "missing") and not kind.startswith("value_error"):
+        quoted = quote(path, error.get("input"))
+        if quoted is not None:
+            message = f"{quoted}: {message}"
     return Problem(path, message)
 
 
@@ -134,22 +140,23 @@ def _data_path(loc: Path, data: Any) -> Path:
     current = data
     arrived = True
     for part in loc:
-        if arrived and isinstance(current, dict) and part == current.get("type"):
+        if arrived and isinstance(current, Mapping) and part == current.get("type"):
             arrived = False  # the discriminator Pydantic puts first inside a tagged union
         elif _has(current, part):
             current = current[part]
             path.append(part)
             arrived = True
-        elif isinstance(current, dict) and part == loc[-1]:
+        elif isinstance(current, Mapping) and part == loc[-1]:
             path.append(part)  # a missing or unknown key: name it
         # else: a union tag or a type name Pydantic added; it is not in the file
     return tuple(path)
 
 
 def _has(container: Any, part: str | int) -> bool:
-    if isinstance(container, dict):
+    if isinstance(container, Mapping):
         return part in container
-    return isinstance(container, list) and isinstance(part, int) and 0 <= part < len(container)
+    return (isinstance(container, list | tuple) and isinstance(part, int)
+            and 0 <= part < len(container))
 
 
 def _accepted_keys(schema: Any, path: Path, data: Any) -> list[str]:
@@ -199,8 +206,8 @@ def _model_for(annotation: Any, value: Any) -> Any:
     for candidate in _flatten(annotation):
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):
             tag = candidate.model_fields.get("type")
-            if tag is None or not isinstance(value, dict) or value.get("type") in typing.get_args(
-                    tag.annotation):
+            if tag is None or not isinstance(value, Mapping) or value.get(
+                    "type") in typing.get_args(tag.annotation):
                 return candidate
     return None
 
