@@ -59,11 +59,14 @@ def is_scalar(value: Any) -> bool:
 
 
 def unknown_key(key: Any, accepted: Collection[str]) -> str:
+    """A key the schema does not read, with the keys it does read there: a misspelt key
+    silently ignored is a setting the writer believes they have."""
     return f"unknown key {key!r}" + (
         f"; the keys accepted here are: {', '.join(accepted)}" if accepted else "")
 
 
 def required(key: Any) -> str:
+    """A key that must be given (named at its parent, the place it belongs)."""
     return f"{key!r} is required here"
 
 

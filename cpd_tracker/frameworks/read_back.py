@@ -21,7 +21,7 @@ from cpd_tracker.engine.accreditation import AccreditationRules, Endorsement
 from cpd_tracker.engine.cycles import Cycle, cycle_for
 from cpd_tracker.engine.requirements import ActivityFilter, CyclePolicy, RequirementSet, Rule
 from cpd_tracker.frameworks.loading import stored_definition
-from cpd_tracker.frameworks.schema import (
+from cpd_tracker.frameworks.spec import (
     AccreditationSpec,
     CountRuleSpec,
     FixedCycleSpec,
