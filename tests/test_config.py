@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cpd_tracker.config import DEFAULTS, ConfigError, apply_defaults, callable_setting, load
+from cpd_tracker.config.spec import ConfigSpec
 
 HOME_PAGE = "https://learning.force.police.uk/"
 
@@ -132,7 +133,8 @@ def test_config_error_is_a_runtime_error() -> None:
 
 
 def test_an_unknown_cpd_key_is_refused_by_name() -> None:
-    with pytest.raises(ConfigError, match="Unknown configuration key CPD_URL_PREFX") as error:
+    with pytest.raises(ConfigError, match="CPD_URL_PREFX: unknown key 'CPD_URL_PREFX'; the keys "
+                                          "accepted here are: ") as error:
         load(host_config(CPD_URL_PREFX="/learning/cpd"))
     assert "CPD_URL_PREFIX" in str(error.value)  # and the keys that do exist are listed
 
@@ -144,7 +146,8 @@ def test_keys_without_the_cpd_prefix_are_not_checked() -> None:
 def test_a_home_page_is_required() -> None:
     config: dict[str, Any] = {}
     apply_defaults(config)
-    with pytest.raises(ConfigError, match="CPD_LMS_HOME_PAGE must be set"):
+    with pytest.raises(ConfigError, match="CPD_LMS_HOME_PAGE: None is not your LMS's address; "
+                                          "set it to one such as 'https://"):
         load(config)
 
 
@@ -185,6 +188,27 @@ BAD_VALUES = [
     ("CPD_MAX_HOURS_PER_DAY", "24"),
     ("CPD_MAX_HOURS_PER_DAY", 7.5),
     ("CPD_MAX_HOURS_PER_DAY", None),
+    ("CPD_BASE_TEMPLATE", 5),
+    ("CPD_BASE_TEMPLATE", ""),
+    ("CPD_STATEMENT_NAMESPACE", 5),
+    ("CPD_XAPI_URL_PREFIX", "xapi"),
+    ("CPD_XAPI_URL_PREFIX", 5),
+    ("CPD_XAPI_CREDIT_RULES", None),
+    ("CPD_XAPI_FORWARD", "https://lrs.force.police.uk/xapi/"),
+    ("CPD_EVIDENCE_MAX_BYTES", 0),
+    ("CPD_EVIDENCE_MAX_BYTES", True),
+    ("CPD_EVIDENCE_MAX_BYTES", "20MB"),
+    ("CPD_EVIDENCE_TYPES", []),
+    ("CPD_EVIDENCE_TYPES", ["text/plain"]),
+    ("CPD_EVIDENCE_TYPES", "application/pdf"),
+    ("CPD_REMINDER_TIME", "7am"),
+    ("CPD_REMINDER_TIME", "24:00"),
+    ("CPD_REMINDER_TIME", 7),
+    ("CPD_REMINDER_CATCH_UP_DAYS", 31),
+    ("CPD_REMINDER_CATCH_UP_DAYS", -1),
+    ("CPD_REMINDER_CATCH_UP_DAYS", True),
+    ("CPD_DIGEST_DAY", "funday"),
+    ("CPD_CLOCK", "now"),
 ]
 
 
@@ -204,23 +228,192 @@ def test_a_bad_value_is_refused_naming_its_key(key: str, value: Any) -> None:
     ("CPD_MAX_HOURS_PER_DAY", True, "True"),
 ])
 def test_a_refusal_quotes_the_value_it_was_given(key: str, value: Any, shown: str) -> None:
-    with pytest.raises(ConfigError, match=f"got {shown}"):
+    with pytest.raises(ConfigError) as error:
         load(host_config(**{key: value}))
+    assert str(error.value).startswith(f"{key}: {shown}")
 
 
 def test_a_repeated_category_code_is_named() -> None:
-    with pytest.raises(ConfigError, match="CPD_CATEGORIES lists the code 'formal' more than once"):
+    with pytest.raises(ConfigError, match="CPD_CATEGORIES: 'formal' is given more than once; each "
+                                          "code must be unique here"):
         load(host_config(CPD_CATEGORIES=[("formal", "Formal"), ("formal", "Formal again")]))
 
 
 def test_an_empty_category_list_is_refused() -> None:
-    with pytest.raises(ConfigError, match="CPD_CATEGORIES must name at least one category"):
+    with pytest.raises(ConfigError, match=r"CPD_CATEGORIES: \[\]: List should have at least 1 "
+                                          "item"):
         load(host_config(CPD_CATEGORIES=[]))
 
 
 def test_a_list_of_two_letter_codes_without_labels_is_refused() -> None:
     with pytest.raises(ConfigError, match="CPD_CATEGORIES"):
         load(host_config(CPD_CATEGORIES=["PD", "CR"]))
+
+
+# The words of a refusal: the same as a framework file's
+
+
+def refusal(**values: Any) -> ConfigError:
+    with pytest.raises(ConfigError) as error:
+        load(host_config(**values))
+    return error.value
+
+
+FORWARD = {"endpoint": "https://lrs.force.police.uk/xapi/", "username": "cpd",
+           "password": "s3cret"}
+RULE = {"clients": ["force-lms"], "verbs": ["http://adlnet.gov/expapi/verbs/completed"],
+        "activity_types": ["http://adlnet.gov/expapi/activities/course"], "category": "formal"}
+
+
+def test_the_schema_reads_exactly_the_keys_that_have_defaults() -> None:
+    assert [field.alias for field in ConfigSpec.model_fields.values()] == list(DEFAULTS)
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    pytest.param({"CPD_XAPI_FORWARD": {**FORWARD, "url": "https://lrs/"}},
+                 "CPD_XAPI_FORWARD.url: unknown key 'url'; the keys accepted here are: name, "
+                 "endpoint, username, password, timeout, batch_size, statements, every_seconds",
+                 id="in forwarding"),
+    pytest.param({"CPD_XAPI_CREDIT_RULES": [{**RULE, "verb": "completed"}]},
+                 "CPD_XAPI_CREDIT_RULES[0].verb: unknown key 'verb'; the keys accepted here are: "
+                 "clients, verbs, activity_types, activities, category, duration_extension, "
+                 "default_minutes, kind, item, participatory, verified", id="in a credit rule"),
+])
+def test_an_unknown_key_is_named_with_the_keys_accepted_there(values: dict[str, Any],
+                                                               message: str) -> None:
+    assert str(refusal(**values)) == message
+
+
+def test_an_unknown_cpd_key_is_named_with_every_key_cpd_tracker_reads() -> None:
+    assert str(refusal(CPD_TIMEZONES="Europe/London")) == (
+        "CPD_TIMEZONES: unknown key 'CPD_TIMEZONES'; the keys accepted here are: "
+        + ", ".join(DEFAULTS))
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    pytest.param({"CPD_MAX_HOURS_PER_DAY": True},
+                 "CPD_MAX_HOURS_PER_DAY: True: Input should be a valid integer", id="True hours"),
+    pytest.param({"CPD_MAX_HOURS_PER_DAY": "24"},
+                 "CPD_MAX_HOURS_PER_DAY: '24': Input should be a valid integer", id="text hours"),
+    pytest.param({"CPD_EVIDENCE_MAX_BYTES": 20.5},
+                 "CPD_EVIDENCE_MAX_BYTES: 20.5: Input should be a valid integer", id="bytes"),
+    pytest.param({"CPD_XAPI_FORWARD": {**FORWARD, "timeout": "10"}},
+                 "CPD_XAPI_FORWARD.timeout: '10': Input should be a valid number", id="timeout"),
+    pytest.param({"CPD_XAPI_CREDIT_RULES": [{**RULE, "participatory": "yes"}]},
+                 "CPD_XAPI_CREDIT_RULES[0].participatory: 'yes': Input should be a valid boolean",
+                 id="a rule's flag"),
+    pytest.param({"CPD_XAPI_CREDIT_RULES": RULE},
+                 f"CPD_XAPI_CREDIT_RULES: {RULE!r}: Input should be a valid list",
+                 id="one rule, not a list"),
+    pytest.param({"CPD_XAPI_FORWARD": ["https://lrs/"]},
+                 "CPD_XAPI_FORWARD: ['https://lrs/']: Input should be a valid dictionary",
+                 id="forwarding, not a dict"),
+    pytest.param({"CPD_ACTOR_IDENTITY": "email"},
+                 "CPD_ACTOR_IDENTITY: 'email': Input should be 'account' or 'mbox'",
+                 id="not a choice"),
+])
+def test_a_value_of_the_wrong_type_is_quoted_with_the_type_accepted(values: dict[str, Any],
+                                                                     message: str) -> None:
+    assert str(refusal(**values)) == message
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    pytest.param({"CPD_MAX_HOURS_PER_DAY": 25},
+                 "CPD_MAX_HOURS_PER_DAY: 25: Input should be less than or equal to 24",
+                 id="hours above 24"),
+    pytest.param({"CPD_MAX_HOURS_PER_DAY": 0},
+                 "CPD_MAX_HOURS_PER_DAY: 0: Input should be greater than or equal to 1",
+                 id="no hours"),
+    pytest.param({"CPD_REMINDER_CATCH_UP_DAYS": 31},
+                 "CPD_REMINDER_CATCH_UP_DAYS: 31: Input should be less than or equal to 30",
+                 id="catch-up days"),
+    pytest.param({"CPD_XAPI_FORWARD": {**FORWARD, "every_seconds": 1}},
+                 "CPD_XAPI_FORWARD.every_seconds: 1: Input should be greater than or equal to 5",
+                 id="forwarding every second"),
+    pytest.param({"CPD_XAPI_CREDIT_RULES": [{**RULE, "default_minutes": 1441}]},
+                 "CPD_XAPI_CREDIT_RULES[0].default_minutes: 1441: Input should be less than or "
+                 "equal to 1440", id="more than a day"),
+])
+def test_a_figure_out_of_range_is_quoted_with_the_limit(values: dict[str, Any],
+                                                        message: str) -> None:
+    assert str(refusal(**values)) == message
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    pytest.param({"CPD_XAPI_FORWARD": {"username": "cpd", "password": "s3cret"}},
+                 "CPD_XAPI_FORWARD.endpoint: 'endpoint' is required here", id="endpoint"),
+    pytest.param({"CPD_XAPI_CREDIT_RULES": [{k: v for k, v in RULE.items() if k != "verbs"}]},
+                 "CPD_XAPI_CREDIT_RULES[0].verbs: 'verbs' is required here", id="verbs"),
+    pytest.param({"CPD_XAPI_CREDIT_RULES": [{k: v for k, v in RULE.items()
+                                             if k != "category"}]},
+                 "CPD_XAPI_CREDIT_RULES[0].category: 'category' is required here", id="category"),
+])
+def test_a_missing_required_field_is_named(values: dict[str, Any], message: str) -> None:
+    assert str(refusal(**values)) == message
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    pytest.param({"CPD_XAPI_CREDIT_RULES": [{**RULE, "category": "training"}]},
+                 "CPD_XAPI_CREDIT_RULES[0].category: 'training' is not one of the force's "
+                 "categories (CPD_CATEGORIES): formal, other, professional, self-directed, "
+                 "work-based", id="a rule's category"),
+    pytest.param({"CPD_EVIDENCE_TYPES": ["application/pdf", "text/plain"]},
+                 "CPD_EVIDENCE_TYPES[1]: 'text/plain' is not one of the types cpd-tracker can "
+                 "recognise from a file's content: application/pdf, ", id="evidence type"),
+    pytest.param({"CPD_CATEGORIES": [("formal", "Formal"), ("formal", "Formal again")]},
+                 "CPD_CATEGORIES: 'formal' is given more than once; each code must be unique "
+                 "here", id="a category twice"),
+    pytest.param({"CPD_CYCLE_START": "02-29"},
+                 "CPD_CYCLE_START: '02-29' is not accepted: 29 February does not come every "
+                 "year", id="29 February"),
+])
+def test_a_value_that_is_not_one_of_those_declared_is_named_with_them(values: dict[str, Any],
+                                                                      message: str) -> None:
+    assert str(refusal(**values)).startswith(message)
+
+
+def test_several_mistakes_are_reported_at_once_in_the_order_of_the_keys() -> None:
+    error = refusal(CPD_XAPI_CREDIT_RULES=[{**RULE, "verbs": ["completed"], "category": "x"}],
+                    CPD_MAX_HOURS_PER_DAY=25, CPD_TIMEZONE="Europe/Londres")
+
+    assert [problem.field for problem in error.problems] == [
+        "CPD_TIMEZONE", "CPD_MAX_HOURS_PER_DAY", "CPD_XAPI_CREDIT_RULES[0].verbs[0]",
+        "CPD_XAPI_CREDIT_RULES[0].category"]
+    assert str(error) == "\n".join([
+        "The CPD_* configuration has 4 problems:",
+        "  CPD_TIMEZONE: 'Europe/Londres' is not an IANA time zone, such as 'Europe/London'",
+        "  CPD_MAX_HOURS_PER_DAY: 25: Input should be less than or equal to 24",
+        "  CPD_XAPI_CREDIT_RULES[0].verbs[0]: 'completed' is not an absolute IRI (such as "
+        "'http://adlnet.gov/expapi/activities/course')",
+        "  CPD_XAPI_CREDIT_RULES[0].category: 'x' is not one of the force's categories "
+        "(CPD_CATEGORIES): formal, other, professional, self-directed, work-based",
+    ])
+
+
+def test_a_rule_without_activity_types_or_activities_is_refused_even_if_given_as_none() -> None:
+    error = refusal(CPD_XAPI_CREDIT_RULES=[{**RULE, "activity_types": None}])
+    assert str(error).startswith("CPD_XAPI_CREDIT_RULES[0]: give activity_types")
+
+
+@pytest.mark.parametrize("values", [
+    pytest.param({"CPD_XAPI_FORWARD": {**FORWARD, "password": 12345678}}, id="a number"),
+    pytest.param({"CPD_XAPI_CREDIT_RULES": {**FORWARD, "password": 12345678}},
+                 id="forwarding given as rules"),
+])
+def test_a_password_is_never_shown(values: dict[str, Any]) -> None:
+    assert "12345678" not in str(refusal(**values))
+
+
+def test_each_problem_keeps_its_field_and_message_apart() -> None:
+    [problem] = refusal(CPD_XAPI_FORWARD={**FORWARD, "batch_size": 0}).problems
+    assert (problem.path, problem.message) == (
+        ("CPD_XAPI_FORWARD", "batch_size"), "0: Input should be greater than or equal to 1")
+
+
+def test_a_config_error_may_still_be_raised_with_a_message_of_its_own() -> None:
+    error = ConfigError("CPD_EVIDENCE_STORAGE must be an EvidenceStorage")
+    assert str(error) == "CPD_EVIDENCE_STORAGE must be an EvidenceStorage"
+    assert [problem.message for problem in error.problems] == [str(error)]
 
 
 # Hooks given as config values
@@ -237,5 +430,5 @@ def test_callable_setting_is_none_when_the_host_set_nothing(config: dict[str, An
 
 @pytest.mark.parametrize("key", ["CPD_CURRENT_USER", "CPD_LEARNER_PROFILE", "CPD_PERMISSIONS"])
 def test_callable_setting_refuses_a_value_that_is_not_callable_naming_its_key(key: str) -> None:
-    with pytest.raises(ConfigError, match=f"{key} must be a callable, got 'myapp.hooks'"):
+    with pytest.raises(ConfigError, match=f"{key}: 'myapp.hooks': Input should be callable"):
         callable_setting({key: "myapp.hooks"}, key)

@@ -452,33 +452,34 @@ GOOD = {"clients": ["demo-lms"], "verbs": [COMPLETED], "activity_types": [COURSE
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"category": "formall"}, "CPD_XAPI_CREDIT_RULES[1].category: 'formall' is not a CPD "
-                              "category (CPD_CATEGORIES); use one of: formal, other"),
-    ({"clients": "demo-lms"}, "CPD_XAPI_CREDIT_RULES[1].clients: must be a non-empty list of "
-                              "LRS client names, such as ['my-lms'], got 'demo-lms'"),
-    ({"clients": []}, "CPD_XAPI_CREDIT_RULES[1].clients: must be a non-empty list"),
-    ({"verbs": ["completed"]}, "CPD_XAPI_CREDIT_RULES[1].verbs: 'completed' is not an absolute "
-                               "IRI"),
+    ({"category": "formall"}, "CPD_XAPI_CREDIT_RULES[1].category: 'formall' is not one of the "
+                              "force's categories (CPD_CATEGORIES): formal, other"),
+    ({"clients": "demo-lms"}, "CPD_XAPI_CREDIT_RULES[1].clients: 'demo-lms': Input should be a "
+                              "valid list"),
+    ({"clients": []}, "CPD_XAPI_CREDIT_RULES[1].clients: []: List should have at least 1 item"),
+    ({"verbs": ["completed"]}, "CPD_XAPI_CREDIT_RULES[1].verbs[0]: 'completed' is not an "
+                               "absolute IRI"),
     ({"verbs": ["https://w3id.org/xapi/cpd-tracker/verbs/logged"]},
-     "CPD_XAPI_CREDIT_RULES[1].verbs: 'https://w3id.org/xapi/cpd-tracker/verbs/logged' is "
+     "CPD_XAPI_CREDIT_RULES[1].verbs[0]: 'https://w3id.org/xapi/cpd-tracker/verbs/logged' is "
      "cpd-tracker's own"),
     ({"verbs": ["http://adlnet.gov/expapi/verbs/voided"]},
-     "CPD_XAPI_CREDIT_RULES[1].verbs: 'http://adlnet.gov/expapi/verbs/voided' is cpd-tracker's "
-     "own (or xAPI's voiding) verb"),
-    ({"activity_types": []}, "CPD_XAPI_CREDIT_RULES[1].activity_types: must be a non-empty "
-                             "list of IRIs, got []"),
+     "CPD_XAPI_CREDIT_RULES[1].verbs[0]: 'http://adlnet.gov/expapi/verbs/voided' is "
+     "cpd-tracker's own (or xAPI's voiding) verb"),
+    ({"activity_types": []}, "CPD_XAPI_CREDIT_RULES[1].activity_types: []: List should have at "
+                             "least 1 item"),
     ({"activity_types": None}, "CPD_XAPI_CREDIT_RULES[1]: give activity_types (activity type "
                                "IRIs) or activities (activity ids), or both"),
-    ({"duration_extension": "minutes"}, "CPD_XAPI_CREDIT_RULES[1].duration_extension: must be "
-                                        "an absolute IRI (or None), got 'minutes'"),
-    ({"default_minutes": 0}, "CPD_XAPI_CREDIT_RULES[1].default_minutes: must be a whole number "
-                             "of minutes from 1 to 1440 (or None), got 0"),
-    ({"default_minutes": "45"}, "CPD_XAPI_CREDIT_RULES[1].default_minutes: must be a whole "
-                                "number of minutes"),
-    ({"kind": ""}, "CPD_XAPI_CREDIT_RULES[1].kind: must be a code from your frameworks"),
-    ({"verified": "yes"}, "CPD_XAPI_CREDIT_RULES[1].verified: must be True or False, got 'yes'"),
-    ({"verb": [COMPLETED]}, "CPD_XAPI_CREDIT_RULES[1]: unknown key 'verb'; a rule takes clients, "
-                            "verbs,"),
+    ({"duration_extension": "minutes"}, "CPD_XAPI_CREDIT_RULES[1].duration_extension: 'minutes' "
+                                        "is not an absolute IRI"),
+    ({"default_minutes": 0}, "CPD_XAPI_CREDIT_RULES[1].default_minutes: 0: Input should be "
+                             "greater than or equal to 1"),
+    ({"default_minutes": "45"}, "CPD_XAPI_CREDIT_RULES[1].default_minutes: '45': Input should be "
+                                "a valid integer"),
+    ({"kind": ""}, "CPD_XAPI_CREDIT_RULES[1].kind: '' is not a code from your frameworks"),
+    ({"verified": "yes"}, "CPD_XAPI_CREDIT_RULES[1].verified: 'yes': Input should be a valid "
+                          "boolean"),
+    ({"verb": [COMPLETED]}, "CPD_XAPI_CREDIT_RULES[1].verb: unknown key 'verb'; the keys "
+                            "accepted here are: clients, verbs,"),
 ])
 def test_a_rule_that_cannot_work_is_named_with_its_field(change: dict[str, Any],
                                                          message: str) -> None:
@@ -493,12 +494,13 @@ def test_every_problem_is_listed_at_once() -> None:
         rules({**GOOD, "category": "nope"}, "not a rule", {**GOOD, "verified": 1})
     text = str(raised.value)
     assert "[0].category" in text
-    assert "CPD_XAPI_CREDIT_RULES[1] must be a dict" in text
+    assert "CPD_XAPI_CREDIT_RULES[1]: 'not a rule': Input should be a valid dictionary" in text
     assert "[2].verified" in text
 
 
 def test_rules_must_be_a_list() -> None:
-    with pytest.raises(ConfigError, match=r"CPD_XAPI_CREDIT_RULES must be a list of rules"):
+    with pytest.raises(ConfigError, match=r"CPD_XAPI_CREDIT_RULES: \{.*\}: Input should be a "
+                                          "valid list"):
         rules_value: Any = GOOD
         credit_rules(rules_value, categories=["formal"])
 

@@ -447,7 +447,8 @@ def test_permissions_hook_given_to_the_constructor_wins_over_config(
 def test_a_hook_in_config_that_is_not_callable_is_refused_at_set_up(
         make_app: MakeApp, db: SQLAlchemy) -> None:
     app = make_app(CPD_PERMISSIONS="myforce.cpd.permissions")
-    with pytest.raises(ConfigError, match="CPD_PERMISSIONS must be a callable"):
+    with pytest.raises(ConfigError, match=r"CPD_PERMISSIONS: 'myforce\.cpd\.permissions': "
+                                          "Input should be callable"):
         CPDTracker(app, db=db, current_user=signed_in())
 
 

@@ -230,29 +230,34 @@ GOOD = {"endpoint": ENDPOINT, "username": "cpd", "password": "s3cret"}
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    (["https://lrs.force.police.uk/xapi/"], "CPD_XAPI_FORWARD must be a dict (or None), got "
-                                            "['https://lrs.force.police.uk/xapi/']"),
-    ({**GOOD, "url": ENDPOINT}, "CPD_XAPI_FORWARD.url is not a setting; the settings are name, "
-                                "endpoint, username, password"),
-    ({"username": "cpd", "password": "s3cret"}, "CPD_XAPI_FORWARD.endpoint is required"),
-    ({"endpoint": ENDPOINT, "password": "s3cret"}, "CPD_XAPI_FORWARD.username is required"),
-    ({"endpoint": ENDPOINT, "username": "cpd"}, "CPD_XAPI_FORWARD.password is required"),
-    ({**GOOD, "password": ""}, "CPD_XAPI_FORWARD.password is required"),
-    ({**GOOD, "statements": "some"}, "CPD_XAPI_FORWARD.statements must be 'cpd' or 'all', "
-                                     "got 'some'"),
-    ({**GOOD, "every_seconds": 2}, "CPD_XAPI_FORWARD.every_seconds must be a whole number of "
-                                   "seconds, 5 or more, got 2"),
-    ({**GOOD, "every_seconds": "60"}, "CPD_XAPI_FORWARD.every_seconds must be a whole number of "
-                                      "seconds, 5 or more, got '60'"),
-    ({**GOOD, "every_seconds": True}, "CPD_XAPI_FORWARD.every_seconds must be a whole number "
-                                      "of seconds, 5 or more, got True"),
+    (["https://lrs.force.police.uk/xapi/"], "CPD_XAPI_FORWARD: "
+                                            "['https://lrs.force.police.uk/xapi/']: Input should "
+                                            "be a valid dictionary"),
+    ({**GOOD, "url": ENDPOINT}, "CPD_XAPI_FORWARD.url: unknown key 'url'; the keys accepted here "
+                                "are: name, endpoint, username, password"),
+    ({"username": "cpd", "password": "s3cret"}, "CPD_XAPI_FORWARD.endpoint: 'endpoint' is "
+                                                "required here"),
+    ({"endpoint": ENDPOINT, "password": "s3cret"}, "CPD_XAPI_FORWARD.username: 'username' is "
+                                                   "required here"),
+    ({"endpoint": ENDPOINT, "username": "cpd"}, "CPD_XAPI_FORWARD.password: 'password' is "
+                                                "required here"),
+    ({**GOOD, "password": ""}, "CPD_XAPI_FORWARD.password: String should have at least 1 "
+                               "character"),
+    ({**GOOD, "statements": "some"}, "CPD_XAPI_FORWARD.statements: 'some': Input should be 'cpd' "
+                                     "or 'all'"),
+    ({**GOOD, "every_seconds": 2}, "CPD_XAPI_FORWARD.every_seconds: 2: Input should be greater "
+                                   "than or equal to 5"),
+    ({**GOOD, "every_seconds": "60"}, "CPD_XAPI_FORWARD.every_seconds: '60': Input should be a "
+                                      "valid integer"),
+    ({**GOOD, "every_seconds": True}, "CPD_XAPI_FORWARD.every_seconds: True: Input should be a "
+                                      "valid integer"),
     ({**GOOD, "endpoint": "lrs.force.police.uk/xapi"},
      "endpoint 'lrs.force.police.uk/xapi': give the remote LRS's http(s) base URL"),
     ({**GOOD, "endpoint": "ftp://lrs.force.police.uk/xapi/"},
      "endpoint 'ftp://lrs.force.police.uk/xapi/': give the remote LRS's http(s) base URL"),
     ({**GOOD, "batch_size": 0},
-     "CPD_XAPI_FORWARD.batch_size must be a whole number of statements, 1 or more, got 0"),
-    ({**GOOD, "timeout": 0}, "CPD_XAPI_FORWARD.timeout must be a number of seconds above 0, got 0"),
+     "CPD_XAPI_FORWARD.batch_size: 0: Input should be greater than or equal to 1"),
+    ({**GOOD, "timeout": 0}, "CPD_XAPI_FORWARD.timeout: 0: Input should be greater than 0"),
 ])
 def test_forwarding_that_cannot_work_is_refused_at_start_up(value: Any, message: str) -> None:
     with pytest.raises(ConfigError) as refused:
