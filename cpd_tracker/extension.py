@@ -20,6 +20,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from cpd_tracker import _compat, cli, config, projection
 from cpd_tracker.permissions import Access, PermissionCheck, access_from_user, default_permissions
+from cpd_tracker.problems import Problem
 from cpd_tracker.record.learners import LearnerProfile, profile_from_user
 from cpd_tracker.reminders.mail import MailSettings, SMTPTransport, Transport
 from cpd_tracker.state import EXTENSION_KEY, TrackerState
@@ -129,8 +130,9 @@ class CPDTracker:
         storage = self.storage or app.config["CPD_EVIDENCE_STORAGE"] or LocalStorage(
             app.config["CPD_EVIDENCE_FOLDER"] or os.path.join(app.instance_path, "cpd-evidence"))
         if not isinstance(storage, EvidenceStorage):
-            raise config.ConfigError("CPD_EVIDENCE_STORAGE must be an EvidenceStorage (see "
-                                     "cpd_tracker.storage), or None for a local folder")
+            raise config.ConfigError([Problem(("CPD_EVIDENCE_STORAGE",), (
+                f"{storage!r} is not an EvidenceStorage (see cpd_tracker.storage); give one, or "
+                "None for a local folder (CPD_EVIDENCE_FOLDER)"))])
         return TrackerState(
             db=db,
             settings=settings,
@@ -166,26 +168,29 @@ def check_base_template(app: Flask, name: str) -> None:
             source, _, _ = environment.loader.get_source(environment, current)  # type: ignore[union-attr]
         except jinja2.TemplateNotFound:
             where = "" if current == name else f" (which {seen[-2]!r} extends)"
-            raise config.ConfigError(
-                f"CPD_BASE_TEMPLATE is {name!r}, but the app has no template {current!r}"
-                f"{where}. Put it in the app's templates folder or a blueprint registered "
-                "before CPDTracker, or leave CPD_BASE_TEMPLATE unset for the library's plain "
-                "page.") from None
+            raise _base_template_error(name, (
+                f"the app has no template {current!r}{where}; put it in the app's templates "
+                "folder or a blueprint registered before CPDTracker, or leave "
+                "CPD_BASE_TEMPLATE unset for the library's plain page")) from None
         try:
             tree = environment.parse(source)
         except jinja2.TemplateSyntaxError as broken:
-            raise config.ConfigError(f"CPD_BASE_TEMPLATE {name!r}: {current!r} line "
-                                     f"{broken.lineno}: {broken.message}") from None
+            raise _base_template_error(name, f"{current!r} line {broken.lineno}: "
+                                             f"{broken.message}") from None
         blocks.update(block.name for block in tree.find_all(jinja2.nodes.Block))
         parent = next(tree.find_all(jinja2.nodes.Extends), None)
         current = (parent.template.value if parent is not None
                    and isinstance(parent.template, jinja2.nodes.Const) else None)
     missing = [block for block in BASE_TEMPLATE_BLOCKS if block not in blocks]
     if missing:
-        raise config.ConfigError(
-            f"CPD_BASE_TEMPLATE {name!r} does not define the block(s) "
+        raise _base_template_error(name, (
+            "it does not define the block(s) "
             + ", ".join(f"{{% block {block} %}}" for block in missing)
-            + "; the library's pages put their title and content there.")
+            + "; the library's pages put their title and content there"))
+
+
+def _base_template_error(name: str, problem: str) -> config.ConfigError:
+    return config.ConfigError([Problem(("CPD_BASE_TEMPLATE",), f"{name!r}: {problem}")])
 
 
 def exempt_from_csrf(app: Flask, blueprint: Blueprint) -> None:

@@ -71,5 +71,5 @@ def test_what_the_library_records_is_stamped_with_the_clocks_moment(clocked: Fla
 
 
 def test_a_clock_that_is_not_callable_is_refused_at_set_up(migrated_url: str) -> None:
-    with pytest.raises(ConfigError, match="CPD_CLOCK must be a callable"):
+    with pytest.raises(ConfigError, match="CPD_CLOCK: '2031-04-01' is not callable"):
         create_app(migrated_url, config={"CPD_CLOCK": "2031-04-01"})

@@ -586,8 +586,8 @@ def test_a_failed_set_up_leaves_nothing_of_the_library_on_the_app(
 def test_a_base_template_the_app_cannot_find_is_an_error_naming_it(
         make_app: MakeApp, db: SQLAlchemy) -> None:
     app = make_app(CPD_BASE_TEMPLATE="lms/layout.html")
-    with pytest.raises(ConfigError, match=r"CPD_BASE_TEMPLATE is 'lms/layout.html', but the app "
-                                          r"has no template 'lms/layout.html'"):
+    with pytest.raises(ConfigError, match=r"CPD_BASE_TEMPLATE: 'lms/layout.html': the app has "
+                                          r"no template 'lms/layout.html'"):
         CPDTracker(app, db=db)
 
 
@@ -596,7 +596,8 @@ def test_a_base_template_without_the_content_block_is_an_error_naming_the_block(
     folder = templates(tmp_path, {"lms/layout.html": "<title>{% block title %}{% endblock %}"
                                                       "</title><main></main>"})
     app = make_app(template_folder=folder, CPD_BASE_TEMPLATE="lms/layout.html")
-    with pytest.raises(ConfigError, match=r"does not define the block\(s\) \{% block content %\}"):
+    with pytest.raises(ConfigError, match=r"CPD_BASE_TEMPLATE: 'lms/layout.html': it does not "
+                                          r"define the block\(s\) \{% block content %\}"):
         CPDTracker(app, db=db)
 
 
@@ -766,3 +767,19 @@ def test_refreshing_the_standings_commits_only_when_nothing_of_the_hosts_is_pend
     assert not host_row_saved(app)
     # Judged and cleared for good when it could commit; otherwise undone with the host's work.
     assert marked and marks_left == (marked if pending else 0)
+
+
+@pytest.mark.parametrize(("config", "message"), [
+    ({"MAIL_SERVER": "smtp.force.example"},
+     r"CPD_MAIL_SENDER: 'CPD_MAIL_SENDER' is required here, as MAIL_SERVER is set"),
+    ({"MAIL_SERVER": "smtp.force.example", "CPD_MAIL_SENDER": "cpd@force.example",
+      "MAIL_PORT": "smtp"}, r"MAIL_PORT: 'smtp': not a port number"),
+    ({"CPD_EVIDENCE_STORAGE": "/srv/evidence"},
+     r"CPD_EVIDENCE_STORAGE: '/srv/evidence' is not an EvidenceStorage"),
+])
+def test_mail_and_storage_settings_that_cannot_work_are_refused_at_set_up_naming_the_key(
+        make_app: MakeApp, db: SQLAlchemy, config: dict[str, Any], message: str) -> None:
+    app = make_app(**config)
+    with pytest.raises(ConfigError, match=message):
+        CPDTracker(app, db=db)
+    assert "cpd_tracker" not in app.extensions

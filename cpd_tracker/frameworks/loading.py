@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from cpd_tracker.engine.words import format_date
 from cpd_tracker.frameworks.schema import (
     FrameworkError,
     FrameworkInvalid,
@@ -90,7 +91,7 @@ def load(session: Session, spec: FrameworkSpec, *, today: date) -> LoadReport:
         definition = stored_definition(spec, version_spec)
         checksum = _checksum(definition)
         stored = existing.pop(version_spec.version, None)
-        name = f"version {version_spec.version} (from {version_spec.effective_from:%-d %b %Y})"
+        name = f"version {version_spec.version} (from {format_date(version_spec.effective_from)})"
         backdated = _backdating(framework.versions, version_spec, stored, today)
         if backdated and (stored is None or stored.checksum != checksum):
             errors.append(FrameworkError(None, f"versions[{index}].effective_from", backdated))
@@ -111,7 +112,7 @@ def load(session: Session, spec: FrameworkSpec, *, today: date) -> LoadReport:
         else:
             errors.append(FrameworkError(None, f"versions[{index}]", (
                 f"version {stored.version!r} has been in force since "
-                f"{stored.effective_from:%-d %b %Y} and is already loaded with different "
+                f"{format_date(stored.effective_from)} and is already loaded with different "
                 "rules; cycles that started under it are judged by it, so it cannot change. "
                 "Add a new version with a later effective_from instead")))
     for stored in existing.values():
@@ -120,7 +121,7 @@ def load(session: Session, spec: FrameworkSpec, *, today: date) -> LoadReport:
             report.changes.append(f"version {stored.version}: withdrawn (was not yet in force)")
         else:
             errors.append(FrameworkError(None, "versions", (
-                f"version {stored.version!r} (in force since {stored.effective_from:%-d %b %Y})"
+                f"version {stored.version!r} (in force since {format_date(stored.effective_from)})"
                 " is loaded but missing from the file; keep it in the file, so the cycles "
                 "that started under it keep their rules")))
     report.changes += _accreditation_change(before, framework.vocabulary.get("accreditation"))
@@ -147,7 +148,7 @@ def _backdating(stored_versions: list[FrameworkVersion], version: VersionSpec,
     if not earlier:
         return None
     in_force = max(earlier, key=lambda v: v.effective_from)
-    return (f"version {version.version!r} would start on {version.effective_from:%-d %b %Y}, "
+    return (f"version {version.version!r} would start on {format_date(version.effective_from)}, "
             f"not after today, while version {in_force.version!r} was already in force; "
             "cycles already under way would be judged again. Give it an effective_from after "
             "today")

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from flask import render_template
 
 from cpd_tracker.config import ConfigError
+from cpd_tracker.problems import Problem
 
 
 @dataclass(frozen=True)
@@ -49,14 +50,14 @@ class MailSettings:
         if isinstance(sender, (tuple, list)):
             sender = formataddr((str(sender[0]), str(sender[1])))
         if not sender:
-            raise ConfigError("MAIL_SERVER is set but no sender: set CPD_MAIL_SENDER (or "
-                              "Flask-Mail's MAIL_DEFAULT_SENDER) to the address reminders come "
-                              "from")
+            raise ConfigError([Problem(("CPD_MAIL_SENDER",), (
+                "'CPD_MAIL_SENDER' is required here, as MAIL_SERVER is set: the address "
+                "reminders come from (or Flask-Mail's MAIL_DEFAULT_SENDER)"))])
         try:
             port = int(config.get("MAIL_PORT") or 25)
         except (TypeError, ValueError):
-            raise ConfigError(f"MAIL_PORT must be a port number, got "
-                              f"{config.get('MAIL_PORT')!r}") from None
+            raise ConfigError([Problem(("MAIL_PORT",), (
+                f"{config.get('MAIL_PORT')!r}: not a port number (such as 25 or 587)"))]) from None
         return cls(server=str(server), port=port, use_tls=bool(config.get("MAIL_USE_TLS")),
                    use_ssl=bool(config.get("MAIL_USE_SSL")),
                    username=config.get("MAIL_USERNAME"), password=config.get("MAIL_PASSWORD"),
