@@ -20,6 +20,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
@@ -32,6 +34,20 @@ from tests.smtp_server import SMTPServer
 DATABASE_ENV = "CPD_TEST_DATABASE_URL"
 OUTPUT = Path(os.environ.get("CPD_TEST_OUTPUT", Path(__file__).resolve().parent.parent
                              / "test-output"))
+HYPOTHESIS_ENV = "CPD_HYPOTHESIS_PROFILE"
+
+# Hypothesis keeps its example database (the failing examples it tries first next time) and a
+# cache of constants in ./.hypothesis unless told otherwise: the user's cache, not the checkout.
+if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+    set_hypothesis_home_dir(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+                            / "cpd-tracker" / "hypothesis")
+# CPD_HYPOTHESIS_PROFILE=ci (.ci/run) is deterministic (the same examples on every run), has no
+# deadline to trip on a busy machine and remembers nothing between runs; otherwise Hypothesis's
+# defaults. (No faster profile for the fast loop: the slow property tests set their own number
+# of examples, so one would save a second or so.)
+settings.register_profile("ci", derandomize=True, deadline=None, database=None,
+                          print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get(HYPOTHESIS_ENV) or "default")
 
 
 @contextmanager
