@@ -2,15 +2,23 @@
 library's migrations run on it once, and a host app embedding the library for each test.
 
 PostgreSQL runs get a database of their own, created for the run and dropped after it, so the
-suite never touches what else lives on the server. A module may build a world its tests only read
-once, on another database of its own (``migrated_database``).
+suite never touches what else lives on the server. Under pytest-xdist each worker is a session of
+its own, so each worker gets its own database too.
+
+Nothing a test leaves behind goes into the checkout: screenshots go to ``CPD_TEST_OUTPUT`` (a
+temporary folder unless set, named at the end of the run), the demo's evidence files to pytest's
+temporary folder, and a run that leaves new files in a git checkout fails (see
+:func:`pytest_sessionfinish`).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import subprocess
+import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -32,8 +40,7 @@ from tests.factories import framework
 from tests.smtp_server import SMTPServer
 
 DATABASE_ENV = "CPD_TEST_DATABASE_URL"
-OUTPUT = Path(os.environ.get("CPD_TEST_OUTPUT", Path(__file__).resolve().parent.parent
-                             / "test-output"))
+OUTPUT_ENV = "CPD_TEST_OUTPUT"
 HYPOTHESIS_ENV = "CPD_HYPOTHESIS_PROFILE"
 
 # Hypothesis keeps its example database (the failing examples it tries first next time) and a
@@ -49,6 +56,90 @@ settings.register_profile("ci", derandomize=True, deadline=None, database=None,
                           print_blob=True, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get(HYPOTHESIS_ENV) or "default")
 
+
+# --- What the tests leave behind, and never in the checkout -------------------------------------
+
+_checkout_key = pytest.StashKey["set[str] | None"]()
+_left_behind_key = pytest.StashKey["list[str]"]()
+#: What running the suite may create in a checkout: environments, caches, build metadata (the
+#: packaging tests build the wheel from the checkout).
+_ALLOWED = re.compile(r"(^|/)(\.venv[^/]*|__pycache__|\.pytest_cache|\.ruff_cache"
+                      r"|[^/]*\.egg-info|build)(/|$)")
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    """Whether this process is a pytest-xdist worker (the controller reports and checks)."""
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _is_worker(config):
+        return
+    # One output folder for the whole run; the workers inherit it with the environment.
+    if not os.environ.get(OUTPUT_ENV):
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        os.environ[OUTPUT_ENV] = str(Path(tempfile.gettempdir())
+                                     / f"cpd-test-output-{stamp}-{os.getpid()}")
+    config.stash[_checkout_key] = _checkout_state(config.rootpath)
+
+
+def output_folder() -> Path:
+    """Where tests leave what a person may want to look at (screenshots, exported files)."""
+    return Path(os.environ.get(OUTPUT_ENV) or Path(tempfile.gettempdir()) / "cpd-test-output")
+
+
+def _checkout_state(root: Path) -> set[str] | None:
+    """The checkout's new, changed and ignored paths (``None``: not a git checkout)."""
+    try:
+        found = subprocess.run(
+            ["git", "status", "--porcelain", "--ignored", "--untracked-files=all", "--",
+             ".", ":(exclude).venv*", ":(exclude)**/__pycache__"],
+            cwd=root, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if found.returncode != 0:
+        return None
+    return {line for line in found.stdout.splitlines()
+            if not _ALLOWED.search(line[3:].strip('"'))}
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Fail the run if the tests left files in the checkout (when it is a git checkout): they
+    belong in ``tmp_path`` or the output folder."""
+    config = session.config
+    before = config.stash.get(_checkout_key, None)
+    if _is_worker(config) or before is None:
+        return
+    after = _checkout_state(config.rootpath) or set()
+    output = output_folder().resolve()  # CPD_TEST_OUTPUT may be in the checkout on purpose
+    left = sorted(line[3:] for line in after - before
+                  if not (config.rootpath / line[3:].strip('"')).resolve().is_relative_to(output))
+    if left:
+        config.stash[_left_behind_key] = left
+        if session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    folder = output_folder()
+    if folder.is_dir() and any(folder.iterdir()):
+        terminalreporter.write_line(f"Test output (screenshots, exports): {folder}")
+    left = terminalreporter.config.stash.get(_left_behind_key, [])
+    if left:
+        terminalreporter.write_line(
+            "FAILED: the tests left files in the checkout (use tmp_path or the output_dir "
+            f"fixture instead): {', '.join(left)}", red=True, bold=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def demo_evidence_elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The demo keeps evidence files in ./cpd-demo-evidence unless told otherwise: tell it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CPD_DEMO_EVIDENCE_FOLDER", str(tmp_path_factory.mktemp("demo-evidence")))
+        yield
+
+
+# --- Databases ----------------------------------------------------------------------------------
 
 @contextmanager
 def new_database(folder: Path) -> Iterator[str]:
@@ -156,7 +247,7 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def output_dir(request: pytest.FixtureRequest) -> Path:
     """A folder for what a test leaves behind to look at (screenshots), per test."""
-    folder = OUTPUT / re.sub(r"[^\w.-]+", "_", request.node.name)
+    folder = output_folder() / re.sub(r"[^\w.-]+", "_", request.node.name)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
