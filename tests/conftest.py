@@ -89,7 +89,8 @@ def output_folder() -> Path:
 
 
 def _checkout_state(root: Path) -> set[str] | None:
-    """The checkout's new, changed and ignored paths (``None``: not a git checkout)."""
+    """The files in the checkout that git does not track, ignored or not (``None``: not a git
+    checkout). Changes to tracked files are left out: someone may be editing while it runs."""
     try:
         found = subprocess.run(
             ["git", "status", "--porcelain", "--ignored", "--untracked-files=all", "--",
@@ -100,7 +101,7 @@ def _checkout_state(root: Path) -> set[str] | None:
     if found.returncode != 0:
         return None
     return {line for line in found.stdout.splitlines()
-            if not _ALLOWED.search(line[3:].strip('"'))}
+            if line[:2] in ("??", "!!") and not _ALLOWED.search(line[3:].strip('"'))}
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -111,9 +112,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if _is_worker(config) or before is None:
         return
     after = _checkout_state(config.rootpath) or set()
-    output = output_folder().resolve()  # CPD_TEST_OUTPUT may be in the checkout on purpose
-    left = sorted(line[3:] for line in after - before
-                  if not (config.rootpath / line[3:].strip('"')).resolve().is_relative_to(output))
+    # What may be written there on purpose: CPD_TEST_OUTPUT, if set to a folder in the
+    # checkout, and the golden statements when CPD_UPDATE_GOLDEN asks to rewrite them.
+    wanted = [output_folder().resolve()]
+    if os.environ.get("CPD_UPDATE_GOLDEN"):
+        wanted.append((config.rootpath / "tests" / "fixtures").resolve())
+    left = sorted(line[3:] for line in after - before if not any(
+        (config.rootpath / line[3:].strip('"')).resolve().is_relative_to(folder)
+        for folder in wanted))
     if left:
         config.stash[_left_behind_key] = left
         if session.exitstatus == pytest.ExitCode.OK:
