@@ -4,6 +4,7 @@ schemathesis against its own OpenAPI document."""
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -263,7 +264,9 @@ def test_the_api_token_command_prints_a_token_and_the_entry_that_accepts_it(
                                                     "--scope", "unit:FIB"])
     assert result.exit_code == 0, result.output
     token = result.output.splitlines()[1].strip()
-    entry = eval("{" + result.output.splitlines()[-1].strip().rstrip(",") + "}")
+    # The entry is Python, to paste into the host's configuration: read it as a literal only.
+    entry = ast.literal_eval("{" + result.output.splitlines()[-1].strip().rstrip(",") + "}")
+    assert list(entry) == ["power-bi"]
     [client] = api_clients.parse(entry)
     assert api_clients.client_for((client,), token) == client
     assert client.scopes == (LeadScope("unit", "FIB"),)

@@ -4,8 +4,10 @@ per attempt; voiding takes the credit back, and a rebuild credits exactly what w
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -13,6 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.exc import IntegrityError
 
 from cpd_tracker import get_state, vocabulary
 from cpd_tracker.config import ConfigError, CreditRule, apply_defaults, credit_rules, load
@@ -366,29 +369,102 @@ def test_the_same_day_attempt_passes_on_too(app: Flask) -> None:
     assert [a.statement_id for a in credited(app)] == [completed["id"]]
 
 
-def test_an_attempt_credited_meanwhile_leaves_the_statement_stored(
-        app: Flask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    """Two requests reporting one attempt at once: the unique key lets one of them credit it."""
+def test_two_requests_reporting_one_attempt_at_once_credit_it_once(
+        app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    """Two LMS requests store "passed" and "completed" for one attempt at the same time, in two
+    sessions: one activity is credited, and both statements are stored (the LRS must accept
+    them). On PostgreSQL the second request checks for a credit before the first commits, and
+    the unique key on the attempt turns its insert away once the first commits; SQLite lets one
+    writer at a time, so the second waits for the first and finds its credit."""
     officer(app)
+    # An earlier attempt at the course, so the race is about the credit, not about which
+    # request writes the course's definition first.
+    earlier = completion(registration=str(uuid.uuid4()), days_ago=10)
+    send(app, earlier)
     attempt = str(uuid.uuid4())
     first = completion(verb=PASSED, registration=attempt)
-    send(app, first)
     second = completion(verb=COMPLETED, registration=attempt)
-    real_scalar = sa.orm.Session.scalar
+    with app.app_context():
+        engine = db.engine
+        settings = get_state(app).settings
+    postgresql = engine.dialect.name == "postgresql"
+    first_credited = threading.Event()
+    failures: list[BaseException] = []
 
-    def blind_to_credit_keys(self: Any, statement: Any, *args: Any, **kwargs: Any) -> Any:
-        if "credit_key" in str(statement):  # the other request has not committed yet
-            return None
-        return real_scalar(self, statement, *args, **kwargs)
+    def store(statement: dict[str, Any], *, before_commit: Callable[[], None]) -> None:
+        try:
+            with app.app_context():
+                StatementStore(db.session, [crediting.CreditingProjection(settings)]).add(
+                    statement, authority=client_authority(settings, "demo-lms"))
+                db.session.flush()
+                before_commit()
+                db.session.commit()
+                db.session.remove()
+        except BaseException as error:  # reported by the test, not lost in the thread
+            failures.append(error)
+            first_credited.set()
 
-    monkeypatch.setattr(sa.orm.Session, "scalar", blind_to_credit_keys)
+    def commit_once_the_second_waits() -> None:
+        first_credited.set()
+        if postgresql:
+            wait_for_a_lock_wait(engine)
+        else:
+            time.sleep(0.5)  # the second request is (most likely) waiting for the write lock
+
     with caplog.at_level(logging.INFO, logger="cpd_tracker.projection.crediting"):
-        send(app, second)
-    monkeypatch.undo()
-    assert "this attempt was credited meanwhile" in caplog.text
+        requests = [
+            threading.Thread(target=store, args=(first,),
+                             kwargs={"before_commit": commit_once_the_second_waits}),
+            threading.Thread(target=lambda: first_credited.wait(10) and store(
+                second, before_commit=lambda: None)),
+        ]
+        for request in requests:
+            request.start()
+        for request in requests:
+            request.join(timeout=30)
+    assert not failures, failures
+    assert not any(request.is_alive() for request in requests)
+
+    assert {activity.statement_id for activity in credited(app)} == {earlier["id"], first["id"]}
     with app.app_context():
         assert StatementStore(db.session).get(second["id"]) is not None
-    assert [activity.statement_id for activity in credited(app)] == [first["id"]]
+        db.session.remove()
+    told = ("this attempt was credited meanwhile" if postgresql
+            else "this attempt is credited already")
+    assert f"{second['id']} " in caplog.text and told in caplog.text, caplog.text
+
+
+def wait_for_a_lock_wait(engine: sa.Engine, timeout: float = 10) -> None:
+    """Return once a session of this database waits for a lock another holds (PostgreSQL)."""
+    deadline = time.monotonic() + timeout
+    with engine.connect() as connection:
+        while time.monotonic() < deadline:
+            waiting = connection.scalar(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"))
+            connection.rollback()  # a new snapshot of pg_stat_activity on each look
+            if waiting:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the second request never waited for the first one's credit")
+
+
+def test_the_unique_key_refuses_a_second_credit_for_one_attempt(app: Flask) -> None:
+    """What holds the race above: the database itself refuses two activities for one attempt."""
+    officer(app)
+    send(app, completion(registration=str(uuid.uuid4())))
+    [credit] = credited(app)
+    with app.app_context():
+        db.session.add(Activity(
+            statement_id=str(uuid.uuid4()), learner_id=credit.learner_id,
+            activity_date=credit.activity_date, minutes=credit.minutes, title=credit.title,
+            category=credit.category, activity_iri=credit.activity_iri,
+            recorded_at=credit.recorded_at, credit_key=credit.credit_key))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+        db.session.remove()
+    assert [activity.statement_id for activity in credited(app)] == [credit.statement_id]
 
 
 def test_rebuild_equals_the_incremental_result(app: Flask) -> None:

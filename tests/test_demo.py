@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 
 from cpd_tracker.demo import create_app, database_url
 from cpd_tracker.demo.models import DemoUser, db
 from cpd_tracker.demo.seed import PEOPLE, prepare
 from cpd_tracker.models import Activity, Learner, Role
-from tests.conftest import empty_tables
+from tests.conftest import empty_tables, new_database
 from tests.factories import form_fields
 
 
@@ -29,9 +31,26 @@ def test_default_database_is_a_local_sqlite_file(monkeypatch: pytest.MonkeyPatch
     assert database_url().endswith("/cpd-demo.sqlite")
 
 
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The demo as first seeded, once for the tests that only look at it, on a database of its
+    own (seeding takes seconds)."""
+    with new_database(tmp_path_factory.mktemp("demo")) as url:
+        app = create_app(url, config={
+            "TESTING": True,
+            "CPD_EVIDENCE_FOLDER": str(tmp_path_factory.mktemp("demo-evidence"))})
+        assert prepare(app) is True
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 @pytest.fixture
-def seeded(migrated_url: str):
-    app = create_app(migrated_url, config={"TESTING": True})
+def freshly_seeded(migrated_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The demo seeded for one test that changes it, emptied afterwards."""
+    app = create_app(migrated_url, config={"TESTING": True,
+                                           "CPD_EVIDENCE_FOLDER": str(tmp_path / "evidence")})
     assert prepare(app) is True
     yield app
     with app.app_context():
@@ -161,7 +180,8 @@ def test_seeded_accreditations_show_each_state_and_a_renewal_waits_for_the_lead(
     assert f'data-kind="renewal" data-id="{renewals[0].id}"' in queue
 
 
-def test_remind_on_a_freshly_seeded_demo_delivers_real_mail(seeded, migrated_url: str) -> None:
+def test_remind_on_a_freshly_seeded_demo_delivers_real_mail(
+        freshly_seeded: Flask, migrated_url: str) -> None:
     """As the README says: point MAIL_SERVER/MAIL_PORT at an SMTP server, run `cpd remind`."""
     from cpd_tracker import get_state
     from cpd_tracker.reminders.digest import digest_day

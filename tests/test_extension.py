@@ -63,10 +63,6 @@ def deny(user: Any, action: str, learner: Learner | None) -> bool:
     return False
 
 
-def allow(user: Any, action: str, learner: Learner | None) -> bool:
-    return True
-
-
 @pytest.fixture
 def db() -> SQLAlchemy:
     """The host's own Flask-SQLAlchemy extension, new for each test."""
@@ -439,9 +435,22 @@ def test_permissions_hook_may_be_given_as_config(make_app: MakeApp, db: SQLAlche
 
 def test_permissions_hook_given_to_the_constructor_wins_over_config(
         make_app: MakeApp, db: SQLAlchemy) -> None:
-    app = make_app(CPD_PERMISSIONS=deny)
-    CPDTracker(app, db=db, current_user=signed_in(), permissions=allow)
-    assert app.test_client().get("/cpd/").status_code == 200
+    """Only the constructor's hook is asked, and its answer stands: not the config's hook, and
+    not the default (which lets an officer see their own CPD)."""
+    asked: list[str] = []
+
+    def constructor_hook(user: Any, action: str, learner: Learner | None) -> bool:
+        asked.append("constructor")
+        return False
+
+    def config_hook(user: Any, action: str, learner: Learner | None) -> bool:
+        asked.append("config")
+        return True
+
+    app = make_app(CPD_PERMISSIONS=config_hook)
+    CPDTracker(app, db=db, current_user=signed_in(), permissions=constructor_hook)
+    assert app.test_client().get("/cpd/").status_code == 403
+    assert asked == ["constructor"]
 
 
 def test_a_hook_in_config_that_is_not_callable_is_refused_at_set_up(

@@ -19,7 +19,8 @@ from __future__ import annotations
 import html
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -45,6 +46,8 @@ from cpd_tracker.services import accreditation
 from cpd_tracker.services.activities import ActivityEntry, log_activity
 from cpd_tracker.services.allowances import grant_exemption, grant_extension
 from cpd_tracker.services.evidence import attach_evidence
+from tests.conftest import MigratedDatabase, demo_app
+from tests.factories import counts as recorded
 from tests.factories import framework, sign_in, today
 
 PEOPLE = "/cpd/people"
@@ -74,6 +77,10 @@ ADMINS = ("cpdadmin",)
 def force(app: Flask) -> Flask:
     """The demo host with the IPP example loaded, the leads above signed in through its
     ``access`` hook and able to sign in (a line manager and an officer too)."""
+    return set_up_force(app)
+
+
+def set_up_force(app: Flask) -> Flask:
     framework(app)
     state = get_state(app)
     state.access = lambda user: Access(user.get_id(), admin=user.get_id() in ADMINS,
@@ -240,6 +247,40 @@ def office(app: Flask) -> None:
     exempt(app, "jwright")
 
 
+@contextmanager
+def built_once(migrated_database: MigratedDatabase, tmp_path_factory: pytest.TempPathFactory,
+               arrange: Callable[[Flask], None]) -> Iterator[Flask]:
+    """The force arranged once for a module's tests that only read it, on a database of its own
+    (the other tests' emptying leaves it alone)."""
+    with migrated_database() as url, demo_app(
+            url, tmp_path_factory.mktemp("shared-evidence")) as app:
+        arrange(set_up_force(app))
+        yield app
+
+
+@contextmanager
+def unchanged(app: Flask) -> Iterator[Flask]:
+    """A shared world for one test, which must record nothing in it."""
+    before = recorded(app)
+    yield app
+    assert recorded(app) == before, (
+        "a test of a shared world recorded something: give it a world of its own (force)")
+
+
+@pytest.fixture(scope="module")
+def office_built_once(migrated_database: MigratedDatabase,
+                      tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    with built_once(migrated_database, tmp_path_factory, office) as app:
+        yield app
+
+
+@pytest.fixture
+def the_office(office_built_once: Flask) -> Iterator[Flask]:
+    """The force with the office in it, shared by the tests that only read it."""
+    with unchanged(office_built_once) as app:
+        yield app
+
+
 #: The office's standings: (reference, role) -> status.
 OFFICE = {
     ("pshah", OFFICER): "non-compliant", ("tbarker", OFFICER): "at-risk",
@@ -364,11 +405,10 @@ def day(value: date) -> str:
 # --- the people list: what a row says ----------------------------------------------------------
 
 
-def test_the_list_shows_each_person_in_each_role_with_their_standing(force: Flask) -> None:
-    office(force)
-    took_up = today(force) - timedelta(days=2000)
+def test_the_list_shows_each_person_in_each_role_with_their_standing(the_office: Flask) -> None:
+    took_up = today(the_office) - timedelta(days=2000)
 
-    status, page = get(signed_in(force, "mevans"), PEOPLE)
+    status, page = get(signed_in(the_office, "mevans"), PEOPLE)
 
     assert status == 200
     shown = rows(page)
@@ -378,9 +418,9 @@ def test_the_list_shows_each_person_in_each_role_with_their_standing(force: Flas
     by_key = {row.key: row for row in shown}
     assert by_key["pshah", OFFICER].cells == [
         "Priya Shah pshah", "Intelligence Officer", FIB, "Non-compliant", "1 h 30 m of 20 h",
-        day(today(force) - timedelta(days=3)), day(add_months(took_up, 12))]
+        day(today(the_office) - timedelta(days=3)), day(add_months(took_up, 12))]
     assert by_key["tbarker", OFFICER].cells[2:4] == [SOCU, "At risk"]
-    assert by_key["tbarker", OFFICER].cells[6] == day(today(force) + timedelta(days=20))
+    assert by_key["tbarker", OFFICER].cells[6] == day(today(the_office) + timedelta(days=20))
     assert by_key["tbarker", OFFICER].cells[5] == "Never"
     assert by_key["gwells", OFFICER].cells[4] == "22 h of 20 h"
     assert by_key["gwells", OFFICER].cells[6] == "—"  # nothing owed
@@ -403,18 +443,17 @@ def test_the_list_shows_each_person_in_each_role_with_their_standing(force: Flas
     # A role lead: the role's standings (Jane Wright's officer standing is not theirs).
     ("ranalyst", {("jwright", ANALYST), ("ranand", ANALYST)}),
 ])
-def test_a_lead_lists_exactly_the_standings_in_their_scope(force: Flask, username: str,
+def test_a_lead_lists_exactly_the_standings_in_their_scope(the_office: Flask, username: str,
                                                            expected: set[tuple[str, str]]
                                                            ) -> None:
-    office(force)
-    assert set(listing(signed_in(force, username))) == expected
+    assert set(listing(signed_in(the_office, username))) == expected
 
 
 @pytest.mark.parametrize("username", ["pshah", "smoore"])
 def test_an_officer_or_a_line_manager_who_leads_nothing_is_refused_the_list(
-        force: Flask, username: str) -> None:
-    office(force)  # smoore manages pshah, and may open her record: but not the force's list
-    status, page = get(signed_in(force, username), PEOPLE)
+        the_office: Flask, username: str) -> None:
+    # smoore manages pshah, and may open her record: but not the force's list
+    status, page = get(signed_in(the_office, username), PEOPLE)
     assert status == 403
     assert "Priya Shah" not in page and "Tom Barker" not in page
 
@@ -450,17 +489,15 @@ def test_the_list_sends_the_signed_out_to_sign_in(force: Flask) -> None:
     ({"role": OFFICER, "search": "w"}, {("gwells", OFFICER), ("jwright", OFFICER)}),
     ({"role": "", "unit": "", "search": "", "due_before": "", "sort": ""}, set(OFFICE)),
 ])
-def test_each_filter_narrows_the_list_and_filters_combine(force: Flask, params: Any,
+def test_each_filter_narrows_the_list_and_filters_combine(the_office: Flask, params: Any,
                                                           expected: set[tuple[str, str]]
                                                           ) -> None:
-    office(force)
-    assert set(listing(signed_in(force, "mevans"), params)) == expected
+    assert set(listing(signed_in(the_office, "mevans"), params)) == expected
 
 
-def test_due_before_takes_whatever_is_owed_by_that_day_inclusive(force: Flask) -> None:
-    office(force)
-    client = signed_in(force, "mevans")
-    tom_due = today(force) + timedelta(days=20)
+def test_due_before_takes_whatever_is_owed_by_that_day_inclusive(the_office: Flask) -> None:
+    client = signed_in(the_office, "mevans")
+    tom_due = today(the_office) + timedelta(days=20)
     overdue = {("pshah", OFFICER), ("jwright", ANALYST), ("ranand", ANALYST)}
 
     assert set(listing(client, {"due_before": tom_due.isoformat()})) == overdue | {
@@ -468,7 +505,7 @@ def test_due_before_takes_whatever_is_owed_by_that_day_inclusive(force: Flask) -
     assert set(listing(client, {"due_before": (tom_due - timedelta(days=1)).isoformat()})
                ) == overdue
     # Nothing owed (compliant, exempt) is never due; on track is due at the extended end.
-    far = listing(client, {"due_before": (today(force) + timedelta(days=3650)).isoformat()})
+    far = listing(client, {"due_before": (today(the_office) + timedelta(days=3650)).isoformat()})
     assert set(far) == set(OFFICE) - {("gwells", OFFICER), ("jwright", OFFICER)}
 
 
@@ -542,6 +579,20 @@ def sort_world(app: Flask) -> None:
     log(app, "acole", 90, days_ago=5)
 
 
+@pytest.fixture(scope="module")
+def sort_world_built_once(migrated_database: MigratedDatabase,
+                          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    with built_once(migrated_database, tmp_path_factory, sort_world) as app:
+        yield app
+
+
+@pytest.fixture
+def the_sort_world(sort_world_built_once: Flask) -> Iterator[Flask]:
+    """The force with the sort world in it, shared by the sorting tests (they only read it)."""
+    with unchanged(sort_world_built_once) as app:
+        yield app
+
+
 def expected_order(found: list[dict[str, Any]], key: str, descending: bool
                    ) -> list[tuple[str, str]]:
     """The order :data:`SORTS` promises, ties by name, reference and role code; the other way
@@ -564,12 +615,11 @@ def expected_order(found: list[dict[str, Any]], key: str, descending: bool
 
 @pytest.mark.parametrize("descending", [False, True], ids=["ascending", "descending"])
 @pytest.mark.parametrize("key", list(SORTS))
-def test_the_list_sorts_by_each_key_both_ways_ties_by_name(force: Flask, key: str,
+def test_the_list_sorts_by_each_key_both_ways_ties_by_name(the_sort_world: Flask, key: str,
                                                            descending: bool) -> None:
-    sort_world(force)
-    client = signed_in(force, "mevans")
+    client = signed_in(the_sort_world, "mevans")
     listing(client)  # the standings brought up to date
-    expected = expected_order(standings(force), key, descending)
+    expected = expected_order(standings(the_sort_world), key, descending)
     assert len(set(expected)) == len(OFFICE) + 3
 
     status, page = get(client, PEOPLE, {"sort": ("-" if descending else "") + key})
@@ -580,9 +630,8 @@ def test_the_list_sorts_by_each_key_both_ways_ties_by_name(force: Flask, key: st
     assert heading and heading.group(1) == ("descending" if descending else "ascending")
 
 
-def test_the_sorted_heading_links_to_the_other_way_keeping_the_filters(force: Flask) -> None:
-    office(force)
-    status, page = get(signed_in(force, "mevans"), PEOPLE, {"unit": FIB, "sort": "due"})
+def test_the_sorted_heading_links_to_the_other_way_keeping_the_filters(the_office: Flask) -> None:
+    status, page = get(signed_in(the_office, "mevans"), PEOPLE, {"unit": FIB, "sort": "due"})
     assert status == 200
     headings = {text(label): html.unescape(href) for href, label in re.findall(
         r'<th scope="col"[^>]*><a href="([^"]*)">(.*?)</a></th>', page, re.S)}
@@ -677,9 +726,8 @@ def test_bad_input_is_a_400_naming_the_argument_never_a_500(force: Flask, params
         assert "exempt, compliant, on-track, at-risk, non-compliant" in message
 
 
-def test_a_page_given_twice_is_a_400(force: Flask) -> None:
-    office(force)
-    status, page = get(signed_in(force, "mevans"), PEOPLE, [("page", "1"), ("page", "2")])
+def test_a_page_given_twice_is_a_400(the_office: Flask) -> None:
+    status, page = get(signed_in(the_office, "mevans"), PEOPLE, [("page", "1"), ("page", "2")])
     assert status == 400
     assert "page" in text(page)
 
@@ -843,9 +891,8 @@ def dashboard_of(client: FlaskClient, params: Any = ()) -> str:
 # --- the dashboard: counts ---------------------------------------------------------------------
 
 
-def test_counts_by_role_and_unit_add_up_the_standings_in_scope(force: Flask) -> None:
-    office(force)
-    page = dashboard_of(signed_in(force, "mevans"))
+def test_counts_by_role_and_unit_add_up_the_standings_in_scope(the_office: Flask) -> None:
+    page = dashboard_of(signed_in(the_office, "mevans"))
 
     roles = by_role(page)
     assert list(roles) == ["Intelligence Analyst", "Intelligence Officer"]
@@ -865,9 +912,8 @@ def test_counts_by_role_and_unit_add_up_the_standings_in_scope(force: Flask) -> 
     assert list(units) == [SOCU, FIB]
 
 
-def test_every_count_links_to_the_people_list_filtered_to_exactly_those(force: Flask) -> None:
-    office(force)
-    client = signed_in(force, "mevans")
+def test_every_count_links_to_the_people_list_filtered_to_exactly_those(the_office: Flask) -> None:
+    client = signed_in(the_office, "mevans")
     page = dashboard_of(client)
 
     checked = 0
@@ -888,9 +934,8 @@ def test_every_count_links_to_the_people_list_filtered_to_exactly_those(force: F
     assert checked == 5 + 1 + 3 + 3
 
 
-def test_the_overall_tiles_give_the_share_meeting_and_the_counts_failing(force: Flask) -> None:
-    office(force)
-    client = signed_in(force, "mevans")
+def test_the_overall_tiles_give_the_share_meeting_and_the_counts_failing(the_office: Flask) -> None:
+    client = signed_in(the_office, "mevans")
     page = dashboard_of(client)
 
     meeting = text(tile(page, "meeting"))
@@ -909,10 +954,9 @@ def test_the_overall_tiles_give_the_share_meeting_and_the_counts_failing(force: 
     ({"role": OFFICER, "unit": SOCU}, 2, None, {SOCU}),
 ])
 def test_a_role_or_unit_chosen_narrows_every_count_and_link(
-        force: Flask, params: dict[str, str], officer: int | None, analyst: int | None,
+        the_office: Flask, params: dict[str, str], officer: int | None, analyst: int | None,
         units: set[str]) -> None:
-    office(force)
-    client = signed_in(force, "mevans")
+    client = signed_in(the_office, "mevans")
     page = dashboard_of(client, params)
 
     roles = by_role(page)
@@ -931,9 +975,8 @@ def test_a_role_or_unit_chosen_narrows_every_count_and_link(
     assert arguments(href) == {"status": ["non-compliant"], **{k: [v] for k, v in params.items()}}
 
 
-def test_a_unit_lead_counts_only_their_unit(force: Flask) -> None:
-    office(force)
-    page = dashboard_of(signed_in(force, "kfield"))
+def test_a_unit_lead_counts_only_their_unit(the_office: Flask) -> None:
+    page = dashboard_of(signed_in(the_office, "kfield"))
     assert set(by_unit(page)) == {FIB}
     assert sum(group.total for group in by_role(page).values()) == 4
     assert "of 4 standings" in text(tile(page, "meeting"))
@@ -953,9 +996,8 @@ def test_the_dashboard_names_the_most_failing_units_and_counts_the_rest(force: F
 
 @pytest.mark.parametrize("username", ["pshah", "smoore"])
 def test_an_officer_or_a_line_manager_who_leads_nothing_is_refused_the_dashboard(
-        force: Flask, username: str) -> None:
-    office(force)
-    status, page = get(signed_in(force, username), DASHBOARD)
+        the_office: Flask, username: str) -> None:
+    status, page = get(signed_in(the_office, username), DASHBOARD)
     assert status == 403
     assert "Tom Barker" not in page
 
@@ -984,9 +1026,8 @@ def test_the_no_unit_row_is_counted_but_links_nowhere(force: Flask) -> None:
 
 
 def test_each_bar_says_its_shares_in_words_and_the_table_gives_the_same_numbers(
-        force: Flask) -> None:
-    office(force)
-    page = dashboard_of(signed_in(force, "mevans"))
+        the_office: Flask) -> None:
+    page = dashboard_of(signed_in(the_office, "mevans"))
     officer = by_role(page)["Intelligence Officer"]
     assert officer.aria_label == ("Intelligence Officer: 20% exempt, 20% compliant, "
                                   "20% on track, 20% at risk, 20% non-compliant")

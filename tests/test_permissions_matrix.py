@@ -14,8 +14,11 @@ but refused by the service for the user's own record (nothing recorded, no file 
 
 from __future__ import annotations
 
+import contextlib
 import io
+import shutil
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -33,6 +36,7 @@ from cpd_tracker.record.learners import assign_role
 from cpd_tracker.services.activities import ActivityEntry, log_activity
 from cpd_tracker.services.evidence import attach_evidence
 from cpd_tracker.storage import LocalStorage
+from tests.conftest import MigratedDatabase, demo_app, empty_tables
 from tests.factories import form_fields, framework, sign_in, today
 from xapi import StatementRecord
 
@@ -459,10 +463,76 @@ def test_the_matrix_covers_every_route_of_the_blueprint(app: Flask) -> None:
                    for rule in app.url_map.iter_rules())
 
 
+class SharedWorlds:
+    """The worlds the cases that change nothing are aimed at, each built once for the module on
+    a database of its own (the other tests' emptying leaves it alone). A case that changed one
+    after all throws it away, so the next case gets it built again."""
+
+    def __init__(self, migrated_database: MigratedDatabase,
+                 tmp_path_factory: pytest.TempPathFactory) -> None:
+        self._databases = contextlib.ExitStack()
+        self._make_database = migrated_database
+        self._tmp_path_factory = tmp_path_factory
+        self._apps: dict[bool, Flask] = {}
+        self._worlds: dict[bool, World] = {}
+
+    def get(self, *, renewals: bool) -> tuple[Flask, World]:
+        if renewals not in self._apps:
+            url = self._databases.enter_context(self._make_database())
+            evidence = self._tmp_path_factory.mktemp("matrix-evidence")
+            self._apps[renewals] = self._databases.enter_context(demo_app(url, evidence))
+        app = self._apps[renewals]
+        if renewals not in self._worlds:
+            self._worlds[renewals] = build_world(app, renewals=renewals)
+        return app, self._worlds[renewals]
+
+    def discard(self, app: Flask) -> None:
+        for renewals, built in self._apps.items():
+            if built is app and self._worlds.pop(renewals, None) is not None:
+                with app.app_context():
+                    db.session.remove()
+                    empty_tables(db.engine)
+                storage = get_state(app).storage
+                assert isinstance(storage, LocalStorage)
+                shutil.rmtree(storage.folder, ignore_errors=True)
+
+    def close(self) -> None:
+        self._databases.close()
+
+
+@pytest.fixture(scope="module")
+def shared_worlds(migrated_database: MigratedDatabase,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedWorlds]:
+    worlds = SharedWorlds(migrated_database, tmp_path_factory)
+    yield worlds
+    worlds.close()
+
+
+@pytest.fixture
+def fixtures(request: pytest.FixtureRequest) -> pytest.FixtureRequest:
+    """pytest's ``request``, under another name: ``request`` here does a page's request."""
+    return request
+
+
+@pytest.fixture
+def read_only_world(shared_worlds: SharedWorlds) -> Iterator[tuple[Flask, World]]:
+    """The plain world, shared by the tests that change nothing; thrown away if one did."""
+    app, world = shared_worlds.get(renewals=False)
+    before = snapshot(app)
+    yield app, world
+    if snapshot(app) != before:
+        shared_worlds.discard(app)
+
+
 @pytest.mark.parametrize(("endpoint", "method", "user", "expected"), CELLS)
-def test_permissions_matrix(app: Flask, endpoint: str, method: str, user: str,
-                            expected: str) -> None:
-    world = build_world(app, renewals=endpoint == "review_renewal")
+def test_permissions_matrix(fixtures: pytest.FixtureRequest, shared_worlds: SharedWorlds,
+                            endpoint: str, method: str, user: str, expected: str) -> None:
+    renewals = endpoint == "review_renewal"
+    if expected == "done":  # it writes: a world of its own, emptied after the test
+        app = fixtures.getfixturevalue("app")
+        world = build_world(app, renewals=renewals)
+    else:
+        app, world = shared_worlds.get(renewals=renewals)
     target = world.target_for(user)
     client = app.test_client()
     if user != "anonymous":
@@ -486,6 +556,8 @@ def test_permissions_matrix(app: Flask, endpoint: str, method: str, user: str,
         assert response.status_code == int(expected), body[:300]
 
     if expected != "done":
+        if after != before:
+            shared_worlds.discard(app)
         assert after == before, "nothing is recorded by a page view or a refusal"
     if expected in ("in", "401", "403", "404", "422"):
         # Nothing of the target's record leaks into a refusal.
@@ -582,8 +654,8 @@ REFUSED_FILE_USERS = ("other_officer", "lead_other_unit", "lead_other_role")
 
 @pytest.mark.parametrize("user", ("anonymous", *REFUSED_FILE_USERS))
 def test_direct_urls_to_someone_elses_evidence_file_never_give_its_bytes(
-        app: Flask, user: str) -> None:
-    world = build_world(app)
+        read_only_world: tuple[Flask, World], user: str) -> None:
+    app, world = read_only_world
     client = app.test_client()
     if user != "anonymous":
         sign_in(client, USERNAMES[user])
@@ -605,8 +677,9 @@ def test_direct_urls_to_someone_elses_evidence_file_never_give_its_bytes(
             assert "Content-Disposition" not in response.headers
 
 
-def test_the_hash_url_of_a_file_nobody_recorded_is_404_not_an_error(app: Flask) -> None:
-    build_world(app)
+def test_the_hash_url_of_a_file_nobody_recorded_is_404_not_an_error(
+        read_only_world: tuple[Flask, World]) -> None:
+    app, _ = read_only_world
     client = app.test_client()
     sign_in(client, "cpdadmin")
     for sha in ("0" * 64, "../../etc/passwd", "not-a-hash", "A" * 64):
@@ -635,8 +708,9 @@ def test_the_same_file_uploaded_by_two_people_is_served_to_each_only_as_their_ow
 @pytest.mark.parametrize(("user", "status"), [("officer", 200), ("line_manager", 200),
                                               ("lead_in_scope", 200), ("other_officer", 403),
                                               ("lead_other_unit", 403), ("lead_other_role", 403)])
-def test_the_csv_export_follows_the_same_matrix(app: Flask, user: str, status: int) -> None:
-    world = build_world(app)
+def test_the_csv_export_follows_the_same_matrix(
+        read_only_world: tuple[Flask, World], user: str, status: int) -> None:
+    app, world = read_only_world
     client = app.test_client()
     sign_in(client, USERNAMES[user])
 

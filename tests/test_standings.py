@@ -3,8 +3,9 @@
 
 Every change to someone's records marks them in the transaction that makes it; a refresh
 judges the marked people again, and everyone on a new day, because time alone moves a status.
-Each test compares the whole table, field by field, with the live judgement of the same day,
-worked out here from ``assess`` without the module's own row builder.
+Each test compares the whole table, field by field, with a fresh judgement of the whole force on
+the same day (``assess``, then :func:`~cpd_tracker.judging.standings.row` for each); what a row
+holds is pinned by hand in a few cases on a fixed day.
 
 Arranged with the IPP example (fixed cycles from 1 April; intelligence officers: 20 hours, 5
 of them formal, two reflections, one impact statement, a data protection refresher every 12
@@ -31,11 +32,9 @@ from flask import Flask
 from cpd_tracker import frameworks, get_state
 from cpd_tracker.demo import create_app
 from cpd_tracker.demo.models import DemoUser, db
-from cpd_tracker.engine.compliance import Status
 from cpd_tracker.engine.cycles import add_months
-from cpd_tracker.engine.words import rule_text
 from cpd_tracker.judging import standings
-from cpd_tracker.judging.assessment import Standing, assess
+from cpd_tracker.judging.assessment import assess
 from cpd_tracker.judging.standings import RefreshReport
 from cpd_tracker.marks import mark
 from cpd_tracker.models import (
@@ -51,7 +50,7 @@ from cpd_tracker.record.learners import LearnerProfile, assign_role, sync_learne
 from cpd_tracker.record.statements import VoidedBuilder
 from cpd_tracker.services import allowances, recording
 from cpd_tracker.services.activities import withdraw_activity
-from tests.conftest import empty_tables
+from tests.conftest import demo_app, empty_tables
 from tests.factories import framework, logged, officer, today
 from tests.lrs_server import LiveServer, LrsClient, lrs_client, serving
 from tests.test_corrections import correct
@@ -98,7 +97,9 @@ def table(app: Flask) -> dict[tuple[int, str], dict[str, Any]]:
 
 
 def live(app: Flask, day: date | None = None) -> dict[tuple[int, str], dict[str, Any]]:
-    """What the table must hold on ``day``, worked out from ``assess`` of the whole force."""
+    """What the table must hold on ``day``: everyone judged afresh by ``assess``, each standing
+    made a row by the module's own row builder (the rows' figures are pinned by hand in
+    :func:`test_a_row_holds_its_figures_as_judged_on_the_day`)."""
     day = day or today(app)
     with app.app_context():
         found = assess(db.session, get_state(app).settings, as_of=day)
@@ -107,43 +108,17 @@ def live(app: Flask, day: date | None = None) -> dict[tuple[int, str], dict[str,
             .where(Activity.activity_date <= day).group_by(Activity.learner_id)).all())
         managers = dict(db.session.execute(
             sa.select(Learner.id, Learner.line_manager_reference)).all())
-        role_names = dict(db.session.execute(sa.select(Role.code, Role.name)).all())
+        roles = {code: (role_id, name) for code, role_id, name in
+                 db.session.execute(sa.select(Role.code, Role.id, Role.name))}
         db.session.remove()
-    return {(standing.learner_id, standing.role_code): {
-        # The person and role, copied for the lists' indexes.
-        "reference": standing.reference, "name": standing.name,
-        "org_unit": standing.org_unit, "line_manager_reference": managers[standing.learner_id],
-        "role_code": standing.role_code, "role_name": role_names[standing.role_code],
-        "search_text": f"{standing.name} {standing.reference}".casefold(),
-        **expected_row(standing, last.get(standing.learner_id), day)} for standing in found}
-
-
-def expected_row(standing: Standing, last_activity: date | None, day: date) -> dict[str, Any]:
-    """One row as the brief for ``cpd_standing`` defines it."""
-    judgement = standing.judgement
-    by_size = sorted((result for result in judgement.rules if result.rule.measure == "minutes"),
-                     key=lambda result: -result.full_target)
-    main = by_size[0] if by_size else None
-    owed = [result.due for result in judgement.rules if not result.met]
-    percents = [result.percent for result in judgement.rules]
-    return {
-        "status": judgement.status.value,
-        "urgency": len(Status) - 1 - list(Status).index(judgement.status),
-        "framework": judgement.requirements.framework,
-        "version": judgement.requirements.version,
-        "cycle_start": judgement.cycle.start,
-        "cycle_end": judgement.cycle.end,
-        "due_on": judgement.due,
-        "next_due_on": (min(owed) if owed and judgement.status is not Status.EXEMPT
-                        else None),
-        "done_minutes": main.done if main else None,
-        "target_minutes": main.target if main else None,
-        "percent": sum(percents) // len(percents) if percents else 100,
-        "last_activity_on": last_activity,
-        "rules_text": "; ".join(rule_text(result) for result in judgement.rules),
-        "next_step": judgement.next_step,
-        "judged_on": day,
-    }
+    rows = {}
+    for standing in found:
+        fresh = standings.row(standing, *roles[standing.role_code],
+                              managers[standing.learner_id], day,
+                              last.get(standing.learner_id))
+        rows[(fresh.pop("learner_id"), standing.role_code)] = fresh
+        del fresh["role_id"]
+    return rows
 
 
 def row(app: Flask, learner: Learner, role: str = OFFICER) -> dict[str, Any]:
@@ -355,6 +330,77 @@ def test_a_row_holds_the_main_time_rule_and_the_earliest_day_something_is_owed(
     assert found["status"] == "non-compliant"
     assert found["last_activity_on"] == today(app) - timedelta(days=2)
     assert found["rules_text"].startswith("CPD hours 1 h 30 m of 10 h; ")
+
+
+def test_a_row_holds_its_figures_as_judged_on_the_day(migrated_url: str,
+                                                      tmp_path: Path) -> None:
+    """Three intelligence officers on 1 October 2026, every figure worked out by hand: the IPP
+    example's cycle runs from 1 April, 20 hours (5 formal), two reflections, one impact
+    statement and a data protection refresher every 12 months; they joined 2000 days before,
+    on 10 April 2021, so a refresher never done was owed from 10 April 2022."""
+    def clock() -> datetime:
+        return datetime(2026, 10, 1, 9, 0, tzinfo=timezone.utc)
+
+    with demo_app(migrated_url, tmp_path / "evidence", CPD_CLOCK=clock) as app:
+        priya = officer(app, fte="0.5")
+        logged(app, priya, minutes=90, days_ago=2)
+        helen = officer(app, "hmorris", name="DS Helen Morris")
+        exempt(app, helen)
+        owen = officer(app, "oevans", name="DC Owen Evans")
+        logged_on(app, owen, date(2026, 4, 1), minutes=120, item="data-protection")
+        logged_on(app, owen, date(2026, 4, 1), minutes=600, reflection="Checked the codes.",
+                  impact="Fewer errors.")
+        logged_on(app, owen, date(2026, 4, 1), minutes=600, category="work-based",
+                  reflection="Shadowing.")
+
+        refresh(app)
+        found = {learner.reference: row(app, learner) for learner in (priya, helen, owen)}
+
+    same_for_all = {"line_manager_reference": None, "org_unit": "Force Intelligence Bureau",
+                    "role_code": OFFICER, "role_name": "Intelligence Officer",
+                    "framework": "ipp-example", "version": "2024",
+                    "cycle_start": date(2026, 4, 1), "cycle_end": date(2027, 3, 31),
+                    "due_on": date(2027, 3, 31), "judged_on": date(2026, 10, 1)}
+    # Half time: every hours target halved. 1 h 30 m formal of 10 h (15%) and of 2 h 30 m (60%),
+    # no reflection, impact or refresher (0% each): 75 / 5 = 15%. The refresher is the earliest
+    # thing owed, and makes her non-compliant, the most urgent (0).
+    assert found["pshah"] == {
+        **same_for_all, "reference": "pshah", "name": "DC Priya Shah",
+        "search_text": "dc priya shah pshah", "status": "non-compliant", "urgency": 0,
+        "next_due_on": date(2022, 4, 10), "done_minutes": 90, "target_minutes": 600,
+        "percent": 15, "last_activity_on": date(2026, 9, 29),
+        "rules_text": "CPD hours 1 h 30 m of 10 h; Formal learning hours 1 h 30 m of 2 h 30 m; "
+                      "Reflections on learning 0 of 2 written reflections; Impact on practice 0 "
+                      "of 1 impact statement; Data protection and MoPI refresher: overdue since "
+                      "10 Apr 2022",
+        "next_step": "You are behind on the Intelligence Officer requirements: log 8 h 30 m more "
+                     "CPD, log 1 h more formal learning, add 2 more written reflections, add 1 "
+                     "more impact statement and complete Data protection and MoPI refresher. Do "
+                     "it as soon as you can and speak to your line manager or accreditation "
+                     "lead."}
+    # Exempt: nothing done (0%), but nothing is owed while exempt; the least urgent (4).
+    assert found["hmorris"] == {
+        **same_for_all, "reference": "hmorris", "name": "DS Helen Morris",
+        "search_text": "ds helen morris hmorris", "status": "exempt", "urgency": 4,
+        "next_due_on": None, "done_minutes": 0, "target_minutes": 1200, "percent": 0,
+        "last_activity_on": None,
+        "rules_text": "CPD hours 0 h of 20 h; Formal learning hours 0 h of 5 h; Reflections on "
+                      "learning 0 of 2 written reflections; Impact on practice 0 of 1 impact "
+                      "statement; Data protection and MoPI refresher: overdue since 10 Apr 2022",
+        "next_step": "You are exempt from the Intelligence Officer requirements this cycle: "
+                     "Seconded to the NCA for the year."}
+    # 22 hours (12 formal) on the cycle's first day, both reflections, the impact statement and
+    # the refresher: every rule met (100% each, not more), nothing owed; compliant (3).
+    assert found["oevans"] == {
+        **same_for_all, "reference": "oevans", "name": "DC Owen Evans",
+        "search_text": "dc owen evans oevans", "status": "compliant", "urgency": 3,
+        "next_due_on": None, "done_minutes": 1320, "target_minutes": 1200, "percent": 100,
+        "last_activity_on": date(2026, 4, 1),
+        "rules_text": "CPD hours 22 h of 20 h; Formal learning hours 12 h of 5 h; Reflections on "
+                      "learning 2 of 2 written reflections; Impact on practice 1 of 1 impact "
+                      "statement; Data protection and MoPI refresher: done 1 Apr 2026, next due "
+                      "by 1 Apr 2027",
+        "next_step": "You have met every Intelligence Officer requirement this cycle."}
 
 
 def test_a_version_label_as_long_as_a_framework_file_allows_is_kept_whole(
