@@ -80,6 +80,7 @@ HOMES: dict[str, tuple[str, ...]] = {
 
 #: Names that were renamed: (old module, old name) -> "new.module:new_name".
 RENAMED: dict[tuple[str, str], str] = {
+    ("cpd_tracker.people", "parse_day"): "cpd_tracker.arguments:day",
     **{(module, name): "cpd_tracker.errors:Refused" for module, name in (
         ("cpd_tracker.activities", "ActivityRejected"),
         ("cpd_tracker.accreditation", "AccreditationRefused"),

@@ -201,6 +201,9 @@ def test_activities_filter_by_date_role_and_unit(api_app: Flask) -> None:
     ("/compliance", {"colour": "blue"}, "colour"),
     ("/activities", {"since": "yesterday"}, "since"),
     ("/activities", {"unit": "x" * 300}, "unit"),
+    ("/activities", {"unit": "FIB\t"}, "unit"),  # trimming must not hide it
+    ("/activities", {"until": "2026-12-31\t"}, "until"),
+    ("/compliance", {"role": "o3O\t"}, "role"),
     ("/activities", {"page": ["1", "2"]}, "page"),
 ])
 def test_malformed_arguments_are_400_naming_the_field(api_app: Flask, path: str,

@@ -701,6 +701,10 @@ def test_the_list_pages_by_fifty_and_the_page_links_keep_the_filters(force: Flas
     ({"search": "a\x00b"}, "search"),
     ({"search": "x" * 101}, "search"),
     ({"role": "a\x00b"}, "role"),
+    ({"role": "o3O\t"}, "role"),  # at an end, where trimming would hide it
+    ({"unit": "\tFIB"}, "unit"),
+    ({"search": "Shah\n"}, "search"),
+    ({"due_before": "2027-01-01\t"}, "due_before"),
     ({"unit": "a\x00b"}, "unit"),
     ({"status": "at-risk\x00"}, "status"),
     ({"role": "r" * 65}, "role"),
@@ -1006,9 +1010,10 @@ def test_an_officer_or_a_line_manager_who_leads_nothing_is_refused_the_dashboard
 def test_a_control_character_in_the_dashboards_scope_is_a_400_naming_it(
         force: Flask, argument: str) -> None:
     force.config["PROPAGATE_EXCEPTIONS"] = False
-    status, page = get(signed_in(force, "mevans"), DASHBOARD, {argument: "a\x00b"})
-    assert status == 400
-    assert f"{argument} must not contain control characters" in text(page)
+    for value in ("a\x00b", "ipp\t", "\nFIB"):
+        status, page = get(signed_in(force, "mevans"), DASHBOARD, {argument: value})
+        assert status == 400, value
+        assert f"{argument} must not contain control characters" in text(page)
 
 
 def test_the_no_unit_row_is_counted_but_links_nowhere(force: Flask) -> None:

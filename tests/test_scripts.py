@@ -72,7 +72,7 @@ def test_the_demo_and_the_tests_each_install_into_an_environment_of_their_own(
     # The demo runs the wheel as a force would; the tests install the checkout editable.
     assert any(line.endswith(" install .") for line in demo), demo
     assert demo[-1] == ".venv-demo python -m cpd_tracker.demo --port 5001"
-    assert any(line.endswith(" install -e .[test]") for line in tests), tests
+    assert any(line.endswith(" install -e .[test,docs]") for line in tests), tests
     assert tests[-3:] == [".venv python -m ruff check .", ".venv lint-imports --no-cache",
                           ".venv python -m pytest -n auto -k browser"]
 

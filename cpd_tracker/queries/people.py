@@ -6,7 +6,6 @@ thousand as in a unit of ten. The export streams the same query without the page
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -16,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cpd_tracker import permissions
+from cpd_tracker.arguments import day
 from cpd_tracker.engine.compliance import Status
 from cpd_tracker.errors import Refused
 from cpd_tracker.models import CurrentStanding, Learner, Role
@@ -96,7 +96,7 @@ def parse_filter(args: Mapping[str, Any]) -> PeopleFilter:
                 raise Refused(f"{part.strip()[:30]!r} is not a status; use one of "
                                 + ", ".join(known), field="status")
             statuses.append(known[part.strip()])
-    due_before = parse_day("due_before", one("due_before", 10))
+    due_before = day("due_before", one("due_before", 10))
     sort = one("sort", 20) or "name"
     descending = sort.startswith("-")
     if sort.removeprefix("-") not in SORTS:
@@ -106,18 +106,6 @@ def parse_filter(args: Mapping[str, Any]) -> PeopleFilter:
                         unit=one("unit", 255), due_before=due_before,
                         search=one("search", SEARCH_LONGEST), sort=sort.removeprefix("-"),
                         descending=descending)
-
-
-def parse_day(field: str, raw: str | None) -> date | None:
-    """A ``YYYY-MM-DD`` argument as a date (``None`` if not given), or :class:`Refused`."""
-    if raw is None or raw == "":
-        return None
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-            raise ValueError
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise Refused(f"{raw[:20]!r} is not a date; write YYYY-MM-DD", field=field) from None
 
 
 def choices(session: Session) -> tuple[list[tuple[str, str]], list[str]]:

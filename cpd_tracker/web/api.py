@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from cpd_tracker import api_clients, permissions
+from cpd_tracker import api_clients, arguments, permissions
 from cpd_tracker.errors import Refused
 from cpd_tracker.exports import reports
 from cpd_tracker.judging import standings
@@ -217,16 +217,11 @@ def _arguments(known: set[str]) -> dict[str, Any]:
 
 
 def _text(args: dict[str, Any], name: str, longest: int) -> str | None:
-    value = (args.get(name) or "").strip()
-    if any(ord(character) < 32 for character in value):
-        raise ApiError(400, f"{name} must not contain control characters", name)
-    if len(value) > longest:
-        raise ApiError(400, f"{name} must be at most {longest} characters", name)
-    return value or None
+    return arguments.plain_text(name, args.get(name), longest)
 
 
 def _day(args: dict[str, Any], name: str) -> date | None:
-    return people.parse_day(name, args.get(name))
+    return arguments.day(name, args.get(name))
 
 
 def _whole(args: dict[str, Any], name: str, default: int, highest: int) -> int:

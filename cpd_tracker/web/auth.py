@@ -8,6 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, current_app, request
 
+from cpd_tracker.arguments import plain_text
+from cpd_tracker.errors import Refused
 from cpd_tracker.models import Learner
 from cpd_tracker.paging import MAX_PAGE
 from cpd_tracker.state import TrackerState, get_state
@@ -63,10 +65,10 @@ def text_argument(name: str, *, longest: int = 100) -> str | None:
     """A free-text query argument, stripped and cut to ``longest``, or ``None`` if empty; a
     control character (NUL, which PostgreSQL refuses in text) is a 400 naming the argument."""
 
-    raw = (request.args.get(name) or "").strip()[:longest]
-    if any(ord(character) < 32 for character in raw):
-        abort(400, f"{name} must not contain control characters")
-    return raw or None
+    try:
+        return plain_text(name, request.args.get(name), longest, cut=True)
+    except Refused as refused:
+        abort(400, f"{name} {refused.message}")
 
 
 def page_argument() -> int:

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 
-from cpd_tracker import permissions
+from cpd_tracker import arguments, permissions
 from cpd_tracker.engine.compliance import Status
 from cpd_tracker.errors import Refused
 from cpd_tracker.exports import extracts
@@ -109,7 +109,7 @@ def _download(columns: tuple[str, ...], rows: Iterator[tuple[Any, ...]], kind: s
 
 def _day_argument(name: str) -> date | None:
     try:
-        return people.parse_day(name, text_argument(name, longest=20))
+        return arguments.day(name, request.args.get(name))
     except Refused as bad:
         abort(400, str(bad))
 
