@@ -10,8 +10,10 @@ days in the role less approved absence) and judged ``as_of`` fixed dates in the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +21,7 @@ import sqlalchemy as sa
 from click.testing import Result
 from flask import Flask
 
-from cpd_tracker import get_state, vocabulary
+from cpd_tracker import frameworks, get_state, vocabulary
 from cpd_tracker.demo.models import db
 from cpd_tracker.engine.compliance import Status
 from cpd_tracker.engine.cycles import annual_cycle
@@ -29,7 +31,7 @@ from cpd_tracker.models import Absence, Allowance, Learner
 from cpd_tracker.projection.allowances import AllowanceProjection
 from cpd_tracker.record.identities import Lead
 from cpd_tracker.services import allowances
-from tests.factories import counts, logged, officer, today
+from tests.factories import counts, logged, officer, sign_in, today
 from xapi import StatementStore
 
 OFFICER = "intelligence-officer"
@@ -254,6 +256,69 @@ def test_after_the_cycle_ends_a_person_within_their_extension_is_still_judged_on
     assert judgement.status is not Status.NON_COMPLIANT
 
 
+def test_cpd_done_in_the_extension_counts_towards_the_extended_cycle(app: Flask) -> None:
+    """Gareth's case: 16 h by the cycle's end, extended to 31 May; 4 h more on 20 April meet it.
+    Before, CPD counted only up to the cycle's original end, so an extended cycle could never
+    be met."""
+    priya = person(app)
+    well_under_way(app, priya, hours=16)
+    extension(app, priya, due=date(2026, 5, 31))
+    did(app, priya, date(2026, 4, 20), 4, category="work-based")
+
+    standing = judged(app, as_of=date(2026, 5, 1))
+
+    assert (standing.judgement.cycle.start, standing.judgement.due) == (CYCLE_START,
+                                                                         date(2026, 5, 31))
+    assert hours_summary(standing) == "20 h of 20 h"
+    assert standing.judgement.status is Status.COMPLIANT
+
+
+def test_while_an_extension_runs_the_cycle_under_way_is_judged_beside_it(app: Flask) -> None:
+    """The officer sees both cycles; by default (``extension_counts: owed``) CPD dated in the
+    extension counts towards the owed cycle only, and CPD after it towards the new one."""
+    priya = person(app)
+    well_under_way(app, priya, hours=16)
+    extension(app, priya, due=date(2026, 5, 31))
+    did(app, priya, date(2026, 4, 20), 3, category="work-based")
+    did(app, priya, date(2026, 5, 31), 1, category="work-based")  # the extension's last day
+    did(app, priya, date(2026, 6, 1), 2, category="work-based")  # the day after: the new cycle
+
+    on_last_day = judged(app, as_of=date(2026, 5, 31))
+    assert hours_summary(on_last_day) == "20 h of 20 h"
+    assert on_last_day.following is not None
+    assert on_last_day.following.cycle.start == date(2026, 4, 1)
+    assert on_last_day.following.rules[0].summary == "0 h of 20 h"
+
+    after = judged(app, as_of=date(2026, 6, 2))
+    assert after.judgement.cycle.start == date(2026, 4, 1)
+    assert after.following is None
+    assert hours_summary(after) == "2 h of 20 h"
+
+
+def test_a_framework_may_count_cpd_in_an_extension_towards_both_cycles(
+        app: Flask, tmp_path: Path) -> None:
+    text = frameworks.shipped("ipp-example").read_text(encoding="utf-8")
+    both = tmp_path / "ipp-both.yaml"
+    both.write_text(text.replace("        at_risk_days: 90\n",
+                                 "        at_risk_days: 90\n        extension_counts: both\n", 1),
+                    encoding="utf-8")
+    with app.app_context():
+        frameworks.load_file(db.session, both, categories=[
+            code for code, _ in get_state(app).settings.categories], today=today(app))
+        db.session.commit()
+        db.session.remove()
+    priya = person(app)
+    well_under_way(app, priya, hours=16)
+    extension(app, priya, due=date(2026, 5, 31))
+    did(app, priya, date(2026, 4, 20), 3, category="work-based")
+
+    standing = judged(app, as_of=date(2026, 5, 1))
+
+    assert hours_summary(standing) == "19 h of 20 h"
+    assert standing.following is not None
+    assert standing.following.rules[0].summary == "3 h of 20 h"
+
+
 def test_an_extension_due_no_later_than_the_day_it_is_for_is_refused(app: Flask) -> None:
     priya = person(app)
 
@@ -402,3 +467,29 @@ def test_the_commands_refuse_a_role_the_person_does_not_hold(app: Flask, command
     assert result.exit_code == 1
     assert "role: Priya Shah does not hold the role 'intelligence-analyst' on " in result.output
     assert stored(app) == []
+
+
+def test_my_cpd_shows_the_extended_cycle_owed_and_the_cycle_under_way(app: Flask) -> None:
+    """Gareth's page on a day inside his extension: both cycles, each with its own tally."""
+    day = today(app)
+    owed = annual_cycle(day, (4, 1))
+    owed = annual_cycle(owed.start - timedelta(days=1), (4, 1))  # the cycle that has ended
+    priya = person(app)
+    did(app, priya, owed.end - timedelta(days=30), 3, category="work-based")
+    extension(app, priya, due=day + timedelta(days=6), on=owed.end - timedelta(days=10))
+    did(app, priya, day - timedelta(days=1), 1, category="work-based")
+    client = app.test_client()
+    sign_in(client, "pshah")
+
+    response = client.get("/cpd/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page[:2000]
+
+    cards = re.findall(r'<div class="cpd-card" data-role="intelligence-officer" '
+                       r'data-cycle-start="([0-9-]+)"(.*?)</ul>', page, re.S)
+    assert [start for start, _ in cards] == [owed.start.isoformat(),
+                                             (owed.end + timedelta(days=1)).isoformat()]
+    assert "the cycle you owe, extended to" in cards[0][1]
+    assert "4 h of 20 h" in cards[0][1]
+    assert "the cycle under way" in cards[1][1]
+    assert "0 h of 20 h" in cards[1][1]

@@ -16,6 +16,7 @@ import json
 from datetime import date
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from click.testing import Result
 from flask import Flask
@@ -471,18 +472,21 @@ def test_an_item_lapses_when_its_recurrence_runs_out(app: Flask) -> None:
 # --- Verified evidence ---------------------------------------------------------------------------
 
 
-def nurse_confirmed(app: Flask, *, verified: bool) -> RuleResult:
-    """An NMC nurse's confirmation (a verified-only item), done on 1 Sep 2025."""
+def nurse_confirmed(app: Flask, *, verified: bool, verified_on: date = date(2025, 9, 20),
+                    as_of: date = AS_OF) -> RuleResult:
+    """An NMC nurse's confirmation (a verified-only item), done on 1 Sep 2025 and, if
+    ``verified``, verified on ``verified_on``."""
     framework(app, "nmc-revalidation")
     nurse = person(app, "nrees", "Nia Rees", roles=())
     assign(app, nurse, "nmc-registrant", JOINED, accredited_on=date(2024, 1, 1))
     activity = did(app, nurse, date(2025, 9, 1), title="Confirmation", item="confirmation")
-    if verified:  # verification arrives in a later issue: set it directly
+    if verified:  # as the evidence projection records a lead's approval
         with app.app_context():
-            db.session.get(Activity, activity.id).verification = "verified"
+            stored = db.session.get(Activity, activity.id)
+            stored.verification, stored.verified_on = "verified", verified_on
             db.session.commit()
             db.session.remove()
-    [standing] = judged(app)
+    [standing] = judged(app, as_of=as_of)
     return rule(standing, "item-confirmation")
 
 
@@ -498,3 +502,15 @@ def test_a_verified_only_rule_counts_a_verified_activity(app: Flask) -> None:
 
     assert confirmation.met
     assert confirmation.last_done == date(2025, 9, 1)
+
+
+@pytest.mark.parametrize(("as_of", "met"), [
+    (date(2025, 9, 19), False), (date(2025, 9, 20), True), (date(2025, 9, 21), True)])
+def test_a_verified_only_rule_counts_an_activity_from_the_day_it_was_verified(
+        app: Flask, as_of: date, met: bool) -> None:
+    """Judged as of a day before the lead verified it, the confirmation did not count yet."""
+    confirmation = nurse_confirmed(app, verified=True, verified_on=date(2025, 9, 20),
+                                   as_of=as_of)
+
+    assert confirmation.met is met
+    assert confirmation.last_done == (date(2025, 9, 1) if met else None)

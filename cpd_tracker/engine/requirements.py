@@ -17,6 +17,9 @@ Anchor = Literal["appointment", "accreditation"]
 Measure = Literal["minutes", "count", "item"]
 Output = Literal["reflection", "impact"]
 ProRataBasis = Literal["fte", "days-in-role", "absence"]
+#: Where CPD done during an extension counts: towards the extended (owed) cycle only, or
+#: towards the cycle under way as well.
+ExtensionCounts = Literal["owed", "both"]
 
 #: Default reminder stages, in days before the due date (negative: after it).
 DEFAULT_REMINDER_DAYS: tuple[int, ...] = (90, 60, 30, 7, 0, -7)
@@ -119,3 +122,6 @@ class RequirementSet:
     pro_rata: frozenset[ProRataBasis] = frozenset()
     at_risk_days: int = DEFAULT_AT_RISK_DAYS
     reminder_days: tuple[int, ...] = DEFAULT_REMINDER_DAYS
+    #: CPD dated after a cycle's end and up to the date a lead extended it to counts towards
+    #: that (owed) cycle; ``"both"``: towards the cycle under way too.
+    extension_counts: ExtensionCounts = "owed"

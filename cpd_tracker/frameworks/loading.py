@@ -210,7 +210,16 @@ def stored_definition(spec: FrameworkSpec, version: VersionSpec) -> dict[str, An
     change what a stored version means. Accountabilities are descriptive, not rules: they stay
     out, so the checksum of a version in force does not change when they are added."""
     dumped = version.model_dump(mode="json", exclude={"roles": {"__all__": {"accountabilities"}}})
+    for role in dumped["roles"]:
+        for key, default in LATER_ROLE_KEYS.items():
+            if role.get(key) == default:
+                del role[key]
     return {**_shared(spec), **dumped}
+
+
+#: Role keys added after versions were first stored, left out at their default so a version
+#: stored before them keeps its checksum (reloading the same file changes nothing).
+LATER_ROLE_KEYS: dict[str, Any] = {"extension_counts": "owed"}
 
 
 def _accreditation_change(before: dict[str, Any] | None,

@@ -163,6 +163,9 @@ class RoleSpec(_Strict):
     at_risk_days: int = Field(DEFAULT_AT_RISK_DAYS, ge=0, le=3650, strict=True)
     reminders: ReminderDays = list(DEFAULT_REMINDER_DAYS)
     rules: list[RuleSpec] = Field(min_length=1)
+    #: Where CPD done in an extension counts: the extended cycle only (``owed``) or the cycle
+    #: under way as well (``both``).
+    extension_counts: Literal["owed", "both"] = "owed"
     #: Descriptive, not a rule: kept out of a version's stored definition (see ``frameworks``).
     accountabilities: list[AccountabilitySpec] = []
 

@@ -47,6 +47,9 @@ class Standing:
     org_unit: str | None
     role_code: str
     judgement: Judgement
+    #: While an extension runs, ``judgement`` is the extended cycle still owed and this is the
+    #: cycle under way (``None`` otherwise).
+    following: Judgement | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,21 @@ class _Holding:
     ended_on: date | None
     requirements: RequirementSet
     cycle: Cycle
+    #: The first day whose CPD counts towards ``cycle``: its start, or the day after the
+    #: extension of the cycle before it (when CPD in an extension counts for the owed cycle).
+    counts_from: date
+    #: The last day whose CPD counts towards ``cycle``: its end, or the date it was extended to.
+    counts_until: date
+    #: The cycle under way while ``cycle`` is an extended one still owed, and the first day
+    #: whose CPD counts towards it.
+    following: tuple[RequirementSet, Cycle, date] | None = None
+
+    def windows(self) -> list[tuple[date, date]]:
+        """The days whose CPD counts, for each cycle judged."""
+        found = [(self.counts_from, self.counts_until)]
+        if self.following is not None:
+            found.append((self.following[2], self.following[1].end))
+        return found
 
 
 def assess(session: Session, settings: Settings, *, as_of: date,
@@ -81,19 +99,30 @@ def assess(session: Session, settings: Settings, *, as_of: date,
     absences = _absences(session, scope)
     standings = []
     for holding in holdings:
-        granted = allowances.get((holding.learner_id, holding.role_id, holding.cycle.start), {})
-        circumstances = Circumstances(
-            held_from=holding.started_on, held_until=holding.ended_on, fte=holding.fte,
-            absences=absences.get(holding.learner_id, ()),
-            exemption=granted.get("exemption"), extended_to=granted.get("extension"),
-        )
-        judgement = judge(
-            holding.requirements, holding.cycle, circumstances,
-            _in_window(tallies.get((holding.role_id, holding.learner_id), ()), holding.cycle),
-            items.get(holding.learner_id, {}), as_of=as_of,
-        )
+        rows = tallies.get((holding.role_id, holding.learner_id), ())
+        owned = items.get(holding.learner_id, {})
+        person = absences.get(holding.learner_id, ())
+
+        def judged(requirements: RequirementSet, cycle: Cycle, first: date, last: date,
+                   holding: _Holding = holding, rows: Any = rows, owned: Any = owned,
+                   person: Any = person) -> Judgement:
+            granted = allowances.get((holding.learner_id, holding.role_id, cycle.start), {})
+            circumstances = Circumstances(
+                held_from=holding.started_on, held_until=holding.ended_on, fte=holding.fte,
+                absences=person, exemption=granted.get("exemption"),
+                extended_to=granted.get("extension"),
+            )
+            return judge(requirements, cycle, circumstances, _in_window(rows, first, last),
+                         owned, as_of=as_of)
+
+        judgement = judged(holding.requirements, holding.cycle, holding.counts_from,
+                           holding.counts_until)
+        following = None
+        if holding.following is not None:
+            requirements, cycle, first = holding.following
+            following = judged(requirements, cycle, first, cycle.end)
         standings.append(Standing(holding.learner_id, holding.reference, holding.name,
-                                  holding.org_unit, holding.role_code, judgement))
+                                  holding.org_unit, holding.role_code, judgement, following))
     return standings
 
 
@@ -130,16 +159,29 @@ def _holdings(session: Session, catalogue: dict[str, frameworks.RoleRequirements
         if found is None:
             continue
         requirements, cycle = found
+        counts_from, counts_until, following = cycle.start, cycle.end, None
         if (learner_id, role_id) in extended:
-            # A cycle that has ended but whose due date a lead extended is still the one owed.
+            granted = allowances.get((learner_id, role_id, cycle.start), {})
+            if granted.get("extension"):
+                counts_until = max(cycle.end, granted["extension"])
             before = versions.for_day(cycle.start - timedelta(days=1), anchor)
             granted = allowances.get((learner_id, role_id, before[1].start), {}) if before else {}
-            if before is not None and granted.get("extension") and granted["extension"] >= as_of:
-                requirements, cycle = before
+            extended_to = granted.get("extension")
+            if before is not None and extended_to and extended_to >= cycle.start:
+                if before[0].extension_counts == "owed":
+                    # CPD dated in the extension went to the owed cycle, not this one.
+                    counts_from = min(extended_to + timedelta(days=1), cycle.end)
+                if extended_to >= as_of:
+                    # An ended cycle whose due date a lead extended is still the one owed;
+                    # the cycle under way is judged beside it.
+                    following = (requirements, cycle, counts_from)
+                    (requirements, cycle), counts_from, counts_until = (
+                        before, before[1].start, extended_to)
         if fte not in ftes:
             ftes[fte] = Fraction(str(fte))
         yield _Holding(learner_id, reference, name, unit, ftes[fte], role_id, code,
-                       started, ended, requirements, cycle)
+                       started, ended, requirements, cycle, counts_from, counts_until,
+                       following)
 
 
 def _scoped(query: Any, scope: Scope, *, role_column: Any = None) -> Any:
@@ -174,18 +216,18 @@ def _tallies(session: Session, holdings: list[_Holding], scope: Scope, as_of: da
     to that window in SQL and summed per person; roles with a cycle per person (anniversaries)
     keep the day in the grouping so each person's own window is applied after.
     """
-    cycles: dict[int, set[Cycle]] = defaultdict(set)
+    cycles: dict[int, set[tuple[tuple[date, date], ...]]] = defaultdict(set)
     for holding in holdings:
-        cycles[holding.role_id].add(holding.cycle)
+        cycles[holding.role_id].add(tuple(holding.windows()))
     # One window for all holders (the usual fixed or rolling cycle) is filtered in SQL; roles
     # whose holders have different windows (anniversaries, extensions) keep the day.
-    shared = {role_id: next(iter(found)) for role_id, found in cycles.items()
-              if len(found) == 1}
+    shared = {role_id: next(iter(found))[0] for role_id, found in cycles.items()
+              if len(found) == 1 and len(next(iter(found))) == 1}
     personal = set(cycles) - set(shared)
     earliest = min(holding.cycle.start for holding in holdings)
     windows = [sa.and_(activity_role.c.role_id == role_id,
-                       Activity.activity_date.between(cycle.start, min(cycle.end, as_of)))
-               for role_id, cycle in shared.items()]
+                       Activity.activity_date.between(first, min(last, as_of)))
+               for role_id, (first, last) in shared.items()]
     if personal:
         windows.append(sa.and_(activity_role.c.role_id.in_(personal),
                                Activity.activity_date.between(earliest, as_of)))
@@ -195,7 +237,7 @@ def _tallies(session: Session, holdings: list[_Holding], scope: Scope, as_of: da
         "category": Activity.category,
         "kind": Activity.kind,
         "participatory": Activity.participatory,
-        "verified": Activity.verification == "verified",
+        "verified": _verified_by(as_of),
         "reflection": sa.func.coalesce(sa.func.length(Activity.reflection), 0) > 0,
         "impact": sa.func.coalesce(sa.func.length(Activity.impact), 0) > 0,
     }
@@ -232,6 +274,13 @@ def _tallies(session: Session, holdings: list[_Holding], scope: Scope, as_of: da
     return tallies
 
 
+def _verified_by(as_of: date) -> Any:
+    """Whether an activity's evidence had been verified by ``as_of``: a rule that counts
+    verified CPD only counts it from the day a lead verified it."""
+    return sa.and_(Activity.verification == "verified",
+                   sa.func.coalesce(Activity.verified_on <= as_of, False))
+
+
 def _facts_looked_at(sets: Iterator[RequirementSet] | Any) -> set[str]:
     looked_at: set[str] = set()
     for requirements in {id(r): r for r in sets}.values():
@@ -250,13 +299,13 @@ def _facts_looked_at(sets: Iterator[RequirementSet] | Any) -> set[str]:
     return looked_at
 
 
-def _in_window(rows: Any, cycle: Cycle) -> list[Tally]:
-    return [tally for day, tally in rows if day is None or cycle.start <= day <= cycle.end]
+def _in_window(rows: Any, first: date, last: date) -> list[Tally]:
+    return [tally for day, tally in rows if day is None or first <= day <= last]
 
 
 def _items(session: Session, scope: Scope, as_of: date) -> dict[int, dict[tuple[str, bool], date]]:
     """When each person last completed each named item (verified or not), up to ``as_of``."""
-    verified = Activity.verification == "verified"
+    verified = _verified_by(as_of)
     query = (
         sa.select(Activity.learner_id, Activity.item, verified, sa.func.max(Activity.activity_date))
         # ``item > ''`` rather than IS NOT NULL: SQLite then ranges over the item index.
