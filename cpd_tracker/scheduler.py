@@ -26,7 +26,7 @@ from cpd_tracker.judging import snapshots, standings
 from cpd_tracker.reminders import outbox
 from cpd_tracker.reminders.due import due_reminders
 from cpd_tracker.reminders.stages import LeadRecipient
-from cpd_tracker.services import accreditation
+from cpd_tracker.services import accreditation, outcomes
 from cpd_tracker.state import get_state
 from xapi import forwarding
 
@@ -40,6 +40,9 @@ LAPSE_AT = time(2, 30)
 #: When the nightly compliance snapshot is taken: after the lapse job, before the reminders
 #: (whose weekly digest reads the status changes it records).
 SNAPSHOT_AT = time(3, 0)
+#: When the cycles that ended yesterday are judged and their outcomes recorded: first, so the
+#: standings, lapses and reminders of the day read them.
+CYCLES_AT = time(0, 2)
 #: When everyone's standing is judged for the new day (statuses move with the date), so the
 #: leads' first page of the day does not wait for it.
 STANDINGS_AT = time(0, 5)
@@ -76,6 +79,10 @@ def jobs(app: Flask) -> list[Job]:
                          description=f"forward statements to {settings.xapi_forward.target.name}",
                          run=lambda: forward(app),
                          every_seconds=settings.xapi_forward.every_seconds))
+    found.append(Job(id="cpd-tracker.cycle-outcomes",
+                     description="record how the cycles that have ended did",
+                     run=lambda: close_cycles(app), every_seconds=24 * 60 * 60,
+                     daily_at=CYCLES_AT))
     found.append(Job(id="cpd-tracker.standings",
                      description="judge everyone's standing for the new day",
                      run=lambda: refresh_standings(app), every_seconds=24 * 60 * 60,
@@ -168,6 +175,21 @@ def snapshot(app: Flask, *, as_of: date | None = None) -> snapshots.SnapshotRepo
         try:
             report = snapshots.take(state.session, state.settings,
                                     as_of=as_of or state.today())
+        finally:
+            state.db.session.remove()
+        log.info("%s", report)
+        return report
+
+
+def close_cycles(app: Flask, *, as_of: date | None = None) -> outcomes.CloseReport:
+    """Record the outcome of every cycle due before ``as_of`` (default today) that has none
+    (one run; a second run finds none)."""
+
+    with app.app_context():
+        state = get_state(app)
+        try:
+            report = outcomes.close_cycles(state.session, state.settings,
+                                           today=as_of or state.today())
         finally:
             state.db.session.remove()
         log.info("%s", report)

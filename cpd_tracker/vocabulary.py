@@ -88,3 +88,16 @@ EXT_ACCREDITED_ON = f"{BASE}/extensions/accredited-on"
 EXT_EXPIRES_ON = f"{BASE}/extensions/expires-on"
 #: Context extension: codes of the scheme's endorsements the person holds (list of strings).
 EXT_ENDORSEMENTS = f"{BASE}/extensions/endorsements"
+
+#: The outcome of one CPD cycle of an officer in a role, judged once its due date has passed
+#: (actor: the library) or judged again by a lead (actor: the lead, reason in the response).
+#: Object: the officer. The latest such statement about a cycle is its recorded outcome.
+VERB_JUDGED_CYCLE = f"{BASE}/verbs/judged-cycle"
+VERB_JUDGED_CYCLE_DISPLAY = {"en-GB": "judged the CPD cycle of"}
+#: Context extension: the last day of a cycle (``YYYY-MM-DD``).
+EXT_CYCLE_END = f"{BASE}/extensions/cycle-end"
+#: Context extension: how a cycle ended: ``met``, ``met-late`` (within an extension),
+#: ``not-met`` or ``exempt``.
+EXT_CYCLE_OUTCOME = f"{BASE}/extensions/cycle-outcome"
+#: Context extension: the codes of the rules a cycle did not meet (list of strings).
+EXT_UNMET_RULES = f"{BASE}/extensions/unmet-rules"

@@ -481,7 +481,8 @@ def test_forward_command_without_backfill_leaves_earlier_statements_alone(
 
 def test_without_forwarding_only_the_nightly_jobs_and_reminders_are_scheduled(
         host: Callable[..., Flask]) -> None:
-    assert [job.id for job in scheduler.jobs(host())] == ["cpd-tracker.standings",
+    assert [job.id for job in scheduler.jobs(host())] == ["cpd-tracker.cycle-outcomes",
+                                                         "cpd-tracker.standings",
                                                          "cpd-tracker.accreditation-lapse",
                                                          "cpd-tracker.compliance-snapshot",
                                                          "cpd-tracker.reminders"]
@@ -510,7 +511,8 @@ def test_the_background_scheduler_runs_forwarding_once_at_a_time(
         # which jobs there are, not their order.
         assert sorted(one.id for one in runner.get_jobs()) == [
             "cpd-tracker.accreditation-lapse", "cpd-tracker.compliance-snapshot",
-            "cpd-tracker.reminders", "cpd-tracker.standings", "cpd-tracker.xapi-forward"]
+            "cpd-tracker.cycle-outcomes", "cpd-tracker.reminders", "cpd-tracker.standings",
+            "cpd-tracker.xapi-forward"]
     finally:
         runner.shutdown(wait=False)
 
@@ -554,4 +556,6 @@ def test_scheduler_command_lists_its_jobs_before_it_runs(
             "daily at 03:00") in result.output
     assert ("cpd-tracker.standings: judge everyone's standing for the new day, "
             "daily at 00:05") in result.output
+    assert ("cpd-tracker.cycle-outcomes: record how the cycles that have ended did, "
+            "daily at 00:02") in result.output
     assert started == [True]

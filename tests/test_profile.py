@@ -21,6 +21,7 @@ import pytest
 
 from cpd_tracker import config, vocabulary
 from cpd_tracker.record.accreditation_statements import AccreditationFacts
+from cpd_tracker.record.cycle_statements import CycleOutcomeFacts
 from cpd_tracker.record.identities import LearnerIdentity
 from cpd_tracker.record.statements import (
     BUILDERS,
@@ -52,7 +53,7 @@ EXTENSION_PLACES = {
 DATE_EXTENSIONS = (vocabulary.EXT_ACTIVITY_DATE, vocabulary.EXT_CYCLE_START,
                    vocabulary.EXT_DUE_DATE, vocabulary.EXT_ABSENCE_START,
                    vocabulary.EXT_ABSENCE_END, vocabulary.EXT_ACCREDITED_ON,
-                   vocabulary.EXT_EXPIRES_ON)
+                   vocabulary.EXT_EXPIRES_ON, vocabulary.EXT_CYCLE_END)
 
 ACCREDITATION_STATUSES = ("working-towards", "accredited", "renewal-due", "lapsed", "suspended",
                           "withdrawn", "reinstated")
@@ -165,6 +166,17 @@ INPUTS: dict[str, list[Call]] = {
             scheme=IPP.scheme, scheme_title=IPP.scheme_title, status="suspended"),
             reason="Suspended pending a professional standards investigation.",
             at=datetime(2026, 12, 4, 15, 30, tzinfo=timezone.utc)),
+    ],
+    "cpd.cycle.judged": [
+        call(None, PRIYA, CycleOutcomeFacts(
+            "intelligence-officer", date(2025, 4, 1), date(2026, 3, 31), date(2026, 3, 31),
+            "not-met", ("hours",)),
+            reason="Judged by cpd-tracker when the cycle's due date passed.",
+            at=datetime(2026, 4, 1, 0, 0, tzinfo=timezone.utc)),
+        call(LEAD, PRIYA, CycleOutcomeFacts(
+            "intelligence-officer", date(2025, 4, 1), date(2026, 3, 31), date(2026, 3, 31),
+            "exempt"), reason="Seconded for the whole cycle; exemption recorded late.",
+            at=datetime(2026, 6, 8, 10, 0, tzinfo=timezone.utc)),
     ],
 }
 

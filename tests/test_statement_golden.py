@@ -24,6 +24,7 @@ from cpd_tracker.record.accreditation_statements import (
     AccreditationStatusBuilder,
     RenewalSubmittedBuilder,
 )
+from cpd_tracker.record.cycle_statements import CycleJudgedBuilder, CycleOutcomeFacts
 from cpd_tracker.record.identities import LearnerIdentity
 from cpd_tracker.record.statements import (
     AbsenceApprovedBuilder,
@@ -139,6 +140,18 @@ CASES: dict[str, tuple[type[StatementBuilder], tuple[Any, ...], dict[str, Any]]]
         scheme=IPP.scheme, scheme_title=IPP.scheme_title, status="suspended")), {
         "reason": "Suspended pending a professional standards investigation.",
         "at": datetime(2026, 12, 4, 15, 30, tzinfo=timezone.utc)}),
+    # The library records how a cycle ended the day after it was due.
+    "cycle_not_met": (CycleJudgedBuilder, (None, PRIYA, CycleOutcomeFacts(
+        "intelligence-officer", date(2025, 4, 1), date(2026, 3, 31), date(2026, 3, 31),
+        "not-met", ("hours", "item-data-protection"))), {
+        "reason": "Judged by cpd-tracker when the cycle's due date passed.",
+        "at": datetime(2026, 4, 1, 0, 0, tzinfo=timezone.utc)}),
+    # A lead judges it again after CPD logged late.
+    "cycle_judged_again": (CycleJudgedBuilder, (LEAD, PRIYA, CycleOutcomeFacts(
+        "intelligence-officer", date(2025, 4, 1), date(2026, 3, 31), date(2026, 5, 31),
+        "met-late")), {
+        "reason": "The course on 30 May was logged late; the register confirms it.",
+        "at": datetime(2026, 6, 8, 10, 0, tzinfo=timezone.utc)}),
 }
 
 

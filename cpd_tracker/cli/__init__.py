@@ -10,11 +10,20 @@ from __future__ import annotations
 from flask.cli import AppGroup
 
 from cpd_tracker import _compat
-from cpd_tracker.cli import accreditation, allowances, db, force, frameworks, jobs, lrs
+from cpd_tracker.cli import (
+    accreditation,
+    allowances,
+    cycles,
+    db,
+    force,
+    frameworks,
+    jobs,
+    lrs,
+)
 
 cpd = AppGroup("cpd", help="cpd-tracker: continuing professional development records.")
 for _command in (*db.COMMANDS, *frameworks.COMMANDS, *allowances.COMMANDS, *lrs.COMMANDS,
-                 *jobs.COMMANDS, *accreditation.COMMANDS, *force.COMMANDS):
+                 *jobs.COMMANDS, *accreditation.COMMANDS, *force.COMMANDS, *cycles.COMMANDS):
     cpd.add_command(_command)
 
 #: The names this module had in 0.1 and that live elsewhere now (for one more release).

@@ -303,7 +303,10 @@ def _judge_item(rule: Rule, cycle: Cycle, due: date, items: Mapping[tuple[str, b
     judged_on = min(as_of, due)
     if rule.every_months:
         expires = add_months(last, rule.every_months) if last else None
-        met = expires is not None and expires > judged_on
+        # Current on the day judged; or, for a cycle extended past its end, current on its
+        # last day (an item that ran out during the extension did not leave the cycle unmet).
+        met = expires is not None and (expires > judged_on or (
+            last is not None and last <= cycle.end and expires > min(as_of, cycle.end)))
         grace = add_months(held_from, rule.every_months)
         item_due = min(max(expires or grace, grace), due)
     else:

@@ -22,6 +22,7 @@ from cpd_tracker.models.records import (
 from cpd_tracker.models.reminders import Reminder
 from cpd_tracker.models.standings import (
     CurrentStanding,
+    CycleOutcome,
     Snapshot,
     SnapshotCount,
     StandingMark,
@@ -30,6 +31,6 @@ from cpd_tracker.models.standings import (
 )
 
 __all__ = ["Absence", "Accreditation", "Activity", "Allowance", "Base", "CurrentStanding",
-           "Evidence", "Framework", "FrameworkVersion", "Learner", "LearnerRole", "Reminder",
-           "Renewal", "Role", "Snapshot", "SnapshotCount", "StandingMark", "StandingRefresh",
-           "StatusChange", "activity_role", "metadata"]
+           "CycleOutcome", "Evidence", "Framework", "FrameworkVersion", "Learner", "LearnerRole",
+           "Reminder", "Renewal", "Role", "Snapshot", "SnapshotCount", "StandingMark",
+           "StandingRefresh", "StatusChange", "activity_role", "metadata"]

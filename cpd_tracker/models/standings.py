@@ -152,3 +152,36 @@ class StandingRefresh(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     judged_on: Mapped[date | None] = mapped_column(sa.Date)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CycleOutcome(Base):
+    """How one person's cycle in a role ended, as recorded when its due date passed (or as a
+    lead judged it again): projected from the latest ``judged-cycle`` statement about it, so
+    a rebuild gives it back. One row per person, role and cycle."""
+
+    __tablename__ = "cpd_cycle_outcome"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(sa.ForeignKey("cpd_learner.id"))
+    role_id: Mapped[int] = mapped_column(sa.ForeignKey("cpd_role.id"))
+    cycle_start: Mapped[date] = mapped_column(sa.Date)
+    cycle_end: Mapped[date] = mapped_column(sa.Date)
+    #: The day it was due: the cycle's end, or the date a lead extended it to.
+    due_on: Mapped[date] = mapped_column(sa.Date)
+    #: ``met``, ``met-late`` (within an extension), ``not-met`` or ``exempt``.
+    outcome: Mapped[str] = mapped_column(sa.String(16))
+    #: The codes of the rules not met, as a JSON list.
+    unmet: Mapped[str] = mapped_column(sa.Text, default="[]")
+    #: Who judged it: the library (when the due date passed) or a lead, by name.
+    judged_by: Mapped[str] = mapped_column(sa.String(255))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    statement_id: Mapped[str] = mapped_column(sa.String(36))
+    judged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        sa.UniqueConstraint("learner_id", "role_id", "cycle_start",
+                            name="uq_cpd_cycle_outcome_cycle"),
+        sa.CheckConstraint("outcome IN ('met', 'met-late', 'not-met', 'exempt')",
+                           name="outcome_known"),
+        sa.Index("ix_cpd_cycle_outcome_role_end", "role_id", "cycle_end"),
+    )

@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 from cpd_tracker import _compat
 from cpd_tracker.config import Settings
 from cpd_tracker.marks import mark_everyone
-from cpd_tracker.projection import accreditation, activities, allowances, crediting, evidence
+from cpd_tracker.projection import (
+    accreditation,
+    activities,
+    allowances,
+    crediting,
+    evidence,
+    outcomes,
+)
 from cpd_tracker.projection.crediting import matching_rule
 from cpd_tracker.projection.marks import StandingListener
 from cpd_tracker.record.identities import client_name
@@ -31,7 +38,8 @@ def listeners(settings: Settings) -> list[StatementListener]:
     found: list[StatementListener] = [
         activities.ActivityProjection(settings), allowances.AllowanceProjection(settings),
         crediting.CreditingProjection(settings), evidence.EvidenceProjection(settings),
-        accreditation.AccreditationProjection(settings), StandingListener(settings)]
+        accreditation.AccreditationProjection(settings),
+        outcomes.CycleOutcomeProjection(settings), StandingListener(settings)]
     if settings.xapi_forward is not None:
         found.append(OutboxListener([settings.xapi_forward.target],
                                     select=forwarded(settings)))
@@ -60,6 +68,7 @@ class RebuildReport:
     allowances: int
     evidence: int
     accreditation: int
+    outcomes: int = 0
 
     def __str__(self) -> str:
         return (f"Rebuilt {self.logged} logged CPD activities, {self.credited} credited from LMS "
@@ -68,7 +77,8 @@ class RebuildReport:
                 f"Rebuilt evidence and its verification from {self.evidence} evidence and "
                 "decision statements.\n"
                 f"Rebuilt accreditations and renewals from {self.accreditation} accreditation "
-                "statements (records, renewals, leads' decisions and lapses).")
+                "statements (records, renewals, leads' decisions and lapses).\n"
+                f"Rebuilt cycle outcomes from {self.outcomes} cycle judgement statements.")
 
 
 def rebuild(session: Session, settings: Settings) -> RebuildReport:
@@ -80,6 +90,7 @@ def rebuild(session: Session, settings: Settings) -> RebuildReport:
         allowances=allowances.rebuild(session, settings),
         evidence=evidence.rebuild(session, settings),
         accreditation=accreditation.rebuild(session, settings),
+        outcomes=outcomes.rebuild(session, settings),
     )
     mark_everyone(session)
     return report
