@@ -30,13 +30,18 @@ from cpd_tracker.engine.accreditation import (
 from cpd_tracker.engine.compliance import Status
 from cpd_tracker.engine.cycles import annual_cycle
 from cpd_tracker.errors import Refused
-from cpd_tracker.judging.accreditation import RenewalNeeds, renewal_needs, standings
+from cpd_tracker.judging.accreditation import (
+    RenewalNeeds,
+    due_to_lapse,
+    renewal_needs,
+    standings,
+)
 from cpd_tracker.models import Accreditation, Evidence, Learner, Renewal
 from cpd_tracker.projection import accreditation as accreditation_projection
 from cpd_tracker.projection.accreditation import AccreditationProjection
 from cpd_tracker.record.identities import Lead, LearnerIdentity, client_authority, learner_agent
 from cpd_tracker.record.statements import EvidenceFile, VerifiedBuilder
-from cpd_tracker.services import accreditation, allowances
+from cpd_tracker.services import accreditation, allowances, outcomes
 from tests.factories import logged, officer, today
 from xapi import StatementStore
 
@@ -887,6 +892,24 @@ def test_the_lapse_job_leaves_someone_who_met_their_last_cycle(app: Flask) -> No
     learner = person(app)
     record(app, learner, accredited_on=years_ago(app, 2))
     met_last_cycle(app, learner)
+
+    assert lapse(app) == []
+
+
+def test_the_lapse_reads_the_recorded_outcome_of_the_last_cycle(app: Flask) -> None:
+    """Once recorded, a cycle's outcome is what the lapse reads: CPD logged late for it does
+    not change it, a lead's judging it again does."""
+    learner = person(app)
+    record(app, learner, accredited_on=years_ago(app, 2))
+    calling(app, outcomes.close_cycles, today=today(app))
+    met_last_cycle(app, learner)  # logged now, dated in the cycle: too late for its outcome
+
+    assert [standing.learner_id for standing in calling(app, due_to_lapse,
+                                                        as_of=today(app))] == [learner.id]
+
+    cycle = annual_cycle(annual_cycle(today(app), (4, 1)).start - timedelta(days=1), (4, 1))
+    calling(app, outcomes.judge_again, LEAD, learner, OFFICER, cycle.start,
+            reason="The courses were logged late; the register confirms them.")
 
     assert lapse(app) == []
 

@@ -31,7 +31,16 @@ from cpd_tracker.engine.compliance import Status
 from cpd_tracker.engine.cycles import Cycle
 from cpd_tracker.engine.words import format_date
 from cpd_tracker.judging.assessment import Scope, assess
-from cpd_tracker.models import Accreditation, Evidence, Learner, LearnerRole, Renewal, Role
+from cpd_tracker.judging.outcomes import cycles_to_close
+from cpd_tracker.models import (
+    Accreditation,
+    CycleOutcome,
+    Evidence,
+    Learner,
+    LearnerRole,
+    Renewal,
+    Role,
+)
 
 
 @dataclass(frozen=True)
@@ -133,38 +142,31 @@ def due_to_lapse(session: Session, settings: Settings, *, as_of: date
 def _missed_cycles(session: Session, settings: Settings, rules: AccreditationRules, *,
                    as_of: date, learner_ids: Collection[int],
                    learner_id: int | None = None) -> dict[int, date]:
-    """The last day of each person's last finished cycle of the scheme's roles, if they did not
-    meet it and its due date has passed, by learner id."""
-    catalogue = frameworks.catalogue(session, rules.roles, categories=dict(settings.categories))
-    query = (sa.select(LearnerRole.learner_id, Role.code, LearnerRole.started_on,
-                       LearnerRole.accredited_on)
-             .join(Role, Role.id == LearnerRole.role_id)
-             .where(Role.code.in_(rules.roles), LearnerRole.started_on <= as_of,
-                    sa.or_(LearnerRole.ended_on.is_(None), LearnerRole.ended_on >= as_of)))
-    if learner_id is not None:
-        query = query.where(LearnerRole.learner_id == learner_id)
-    ends: dict[tuple[str, date | None], date | None] = {}
-    groups: dict[tuple[str, date], set[int]] = defaultdict(set)
-    for person, code, started, accredited in session.execute(query):
-        versions = catalogue.get(code)
-        if person not in learner_ids or versions is None:
-            continue
-        anchor = (accredited or started) if _per_person(versions) else None
-        if (code, anchor) not in ends:
-            found = versions.for_day(as_of, anchor)
-            ends[(code, anchor)] = found[1].start - timedelta(days=1) if found else None
-        end = ends[(code, anchor)]
-        if end is not None:
-            groups[(code, end)].add(person)
+    """The last day of each person's last ended cycle of the scheme's roles, if it was not met,
+    by learner id: read from the recorded cycle outcomes (cycles due before ``as_of``), and for
+    a cycle that has ended but whose outcome the daily job has not recorded yet, judged as the
+    job will judge it."""
+    people = frozenset(learner_ids if learner_id is None else {learner_id} & set(learner_ids))
+    if not people:
+        return {}
+    latest: dict[tuple[int, str], tuple[date, bool]] = {}
+    recorded = (sa.select(CycleOutcome.learner_id, Role.code, CycleOutcome.cycle_end,
+                          CycleOutcome.outcome)
+                .join(Role, Role.id == CycleOutcome.role_id)
+                .where(Role.code.in_(rules.roles), CycleOutcome.due_on < as_of,
+                       CycleOutcome.learner_id.in_(sorted(people))))
+    for person, code, end, outcome in session.execute(recorded):
+        if (person, code) not in latest or latest[(person, code)][0] < end:
+            latest[(person, code)] = (end, outcome == "not-met")
+    for ended in cycles_to_close(session, settings, today=as_of, learner_ids=people):
+        key = (ended.learner_id, ended.role_code)
+        if ended.role_code in rules.roles and (key not in latest
+                                               or latest[key][0] < ended.facts.cycle_end):
+            latest[key] = (ended.facts.cycle_end, ended.facts.outcome == "not-met")
     missed: dict[int, date] = {}
-    for (code, end), people in groups.items():
-        for standing in assess(session, settings, as_of=end,
-                               scope=Scope(role=code, learner_id=learner_id)):
-            judged = standing.judgement
-            if (standing.learner_id in people and judged.status is not Status.EXEMPT
-                    and judged.unmet and judged.due < as_of):
-                missed[standing.learner_id] = max(missed.get(standing.learner_id, judged.cycle.end),
-                                                  judged.cycle.end)
+    for (person, _), (end, not_met) in latest.items():
+        if not_met:
+            missed[person] = max(missed.get(person, end), end)
     return missed
 
 
