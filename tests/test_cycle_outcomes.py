@@ -8,8 +8,9 @@ formal, two reflections, an impact statement and a current data protection refre
 from __future__ import annotations
 
 import json
+import re
 import threading
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -18,12 +19,14 @@ from flask import Flask
 
 from cpd_tracker import get_state, projection
 from cpd_tracker.demo.models import db
+from cpd_tracker.engine.cycles import annual_cycle
 from cpd_tracker.errors import Refused
 from cpd_tracker.models import CycleOutcome, Learner
+from cpd_tracker.permissions import Access, LeadScope
 from cpd_tracker.record.identities import Lead
 from cpd_tracker.services import allowances, outcomes
 from cpd_tracker.services.outcomes import CloseReport
-from tests.factories import logged, officer, today
+from tests.factories import logged, officer, sign_in, today
 from xapi import StatementRecord
 
 OFFICER = "intelligence-officer"
@@ -271,3 +274,35 @@ def test_the_commands_close_list_and_judge_again(app: Flask) -> None:
                                   "2026-04-01", "--by", "jlead", "--reason", "Why not."])
     assert refused.exit_code != 0
     assert "cycle: Priya Shah has no closed Intelligence Officer cycle" in refused.output
+
+
+def past_rows(page: str) -> list[tuple[str, str]]:
+    """(cycle start, outcome) of each row of the Past cycles table."""
+    table = page.split('class="cpd-table cpd-past-cycles"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'data-cycle-start="([0-9-]+)" data-outcome="([a-z-]+)"', table)
+
+
+def test_my_cpd_and_the_persons_record_show_past_cycles_with_their_outcomes(
+        app: Flask) -> None:
+    priya = person(app)
+    everything_but_hours(app, priya, 16)
+    close(app, today(app))
+    last = annual_cycle(annual_cycle(today(app), (4, 1)).start - timedelta(days=1), (4, 1))
+    client = app.test_client()
+    sign_in(client, "pshah")
+
+    mine = client.get("/cpd/").get_data(as_text=True)
+
+    rows = past_rows(mine)
+    assert rows[0] == (last.start.isoformat(), "not-met")
+    assert rows == [(row[1].isoformat(), row[4]) for row in reversed(recorded(app))][:10]
+    assert "CPD hours" in mine.split("cpd-past-cycles", 1)[1].split("</table>", 1)[0]
+
+    officer(app, "mevans", name="DI Mark Evans", roles=())
+    get_state(app).access = lambda user: Access(
+        user.get_id(), lead_scopes=(LeadScope("force"),) if user.get_id() == "mevans" else ())
+    lead = app.test_client()
+    sign_in(lead, "mevans")
+    theirs = lead.get(f"/cpd/people/{priya.reference}")
+    assert theirs.status_code == 200
+    assert past_rows(theirs.get_data(as_text=True))[0] == (last.start.isoformat(), "not-met")

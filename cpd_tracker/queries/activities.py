@@ -3,7 +3,7 @@ activities this cycle, one activity, and the evidence of several at once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -13,12 +13,17 @@ from cpd_tracker.config import Settings
 from cpd_tracker.engine.cycles import annual_cycle
 from cpd_tracker.judging.assessment import Scope, Standing, assess
 from cpd_tracker.models import Activity, Evidence, Learner
+from cpd_tracker.queries.outcomes import PastCycle, past_cycles
 
 
 def activity_of(session: Session, learner: Learner, activity_id: int) -> Activity | None:
     """The learner's current activity with this id, or ``None`` (never someone else's)."""
     return session.scalar(sa.select(Activity).where(Activity.id == activity_id,
                                                     Activity.learner_id == learner.id))
+
+
+#: How many ended cycles a person's record shows (the PDR export and the history show all).
+PAST_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,8 @@ class OfficerRecord:
     standings: list[Standing]
     activities: list[Activity]
     since: date
+    #: The person's ended cycles with their recorded outcomes, newest first (the last ten).
+    past: list[PastCycle] = field(default_factory=list)
 
 
 def officer_record(session: Session, settings: Settings, learner: Learner, *,
@@ -43,7 +50,8 @@ def officer_record(session: Session, settings: Settings, learner: Learner, *,
         .options(selectinload(Activity.roles))
         .order_by(Activity.activity_date.desc(), Activity.id.desc())
     ))
-    return OfficerRecord(standings, activities, since)
+    return OfficerRecord(standings, activities, since,
+                         past_cycles(session, learner_ids=[learner.id], limit=PAST_SHOWN))
 
 
 def evidence_for(session: Session, learner_id: int, activity_iris: list[str]
