@@ -29,7 +29,7 @@ from cpd_tracker.judging.assessment import Scope, Standing, assess
 from cpd_tracker.models import Activity, Learner
 from cpd_tracker.record.identities import Lead
 from cpd_tracker.record.learners import assign_role
-from cpd_tracker.services import allowances
+from cpd_tracker.services import allowances, outcomes
 from tests.factories import framework, logged, officer, today
 
 OFFICER = "intelligence-officer"
@@ -220,7 +220,8 @@ def test_compliance_table_has_a_line_per_person_and_a_summary_of_statuses(app: F
 
     lines = compliance(app, "--as-of", "2025-10-18").output.splitlines()
 
-    assert lines[0].split() == ["Reference", "Name", "Unit", "Role", "Status", "Due", "Progress"]
+    assert lines[0].split() == ["Reference", "Name", "Unit", "Role", "Status", "Due", "Progress",
+                                "Last", "cycle"]
     assert [line.split()[0] for line in lines[1:6]] == [
         "aashworth", "bbooth", "ccole", "ddhillon", "eevans"]
     assert " ".join(lines[2].split()).startswith(
@@ -228,6 +229,32 @@ def test_compliance_table_has_a_line_per_person_and_a_summary_of_statuses(app: F
         "CPD hours 8 h of 20 h; Formal learning hours 8 h of 5 h;")
     assert lines[-1] == ("As of 2025-10-18: 5 people-roles: 1 exempt, 1 compliant, 1 on track, "
                          "1 at risk, 1 non-compliant.")
+
+
+def test_compliance_as_of_a_cycles_last_day_and_the_day_after(app: Flask) -> None:
+    """On its last day a cycle is still the one owed (at risk, not yet missed); the day after,
+    the new cycle is owed and the report gives the ended one's outcome, recorded or not."""
+    priya = person(app, "pshah", "Priya Shah")
+    did(app, priya, date(2025, 6, 1), hours=10, title="Course")
+
+    on_last_day = json.loads(compliance(app, "--as-of", "2026-03-31", "--format",
+                                        "json").output)["people"][0]
+    assert (on_last_day["cycle_start"], on_last_day["last_cycle_start"]) == (
+        "2025-04-01", "2024-04-01")
+
+    day_after = json.loads(compliance(app, "--as-of", "2026-04-01", "--format",
+                                      "json").output)["people"][0]
+    assert day_after["cycle_start"] == "2026-04-01"
+    assert (day_after["last_cycle_start"], day_after["last_cycle_end"],
+            day_after["last_cycle_outcome"]) == ("2025-04-01", "2026-03-31", "not-met")
+    assert day_after["last_cycle_not_met"].startswith("CPD hours;")
+
+    with app.app_context():
+        outcomes.close_cycles(db.session, get_state(app).settings, today=date(2026, 4, 1))
+        db.session.remove()
+    recorded = json.loads(compliance(app, "--as-of", "2026-04-01", "--format",
+                                     "json").output)["people"][0]
+    assert {key: recorded[key] for key in COLUMNS} == {key: day_after[key] for key in COLUMNS}
 
 
 def test_compliance_table_with_no_one_in_scope_says_so(app: Flask) -> None:
@@ -249,6 +276,11 @@ def test_compliance_json_gives_every_rules_figures(app: Flask) -> None:
         "reference": "bbooth", "name": "Ben Booth", "unit": BUREAU, "role": OFFICER,
         "framework": "ipp-example", "version": "2024", "cycle_start": "2025-04-01",
         "cycle_end": "2026-03-31", "due": "2026-03-31", "status": "on-track",
+        # The 2024-25 cycle (the first of the framework) ended before Ben logged anything.
+        "last_cycle_start": "2024-04-01", "last_cycle_end": "2025-03-31",
+        "last_cycle_due": "2025-03-31", "last_cycle_outcome": "not-met",
+        "last_cycle_not_met": "CPD hours; Formal learning hours; Reflections on learning; "
+                              "Impact on practice; Data protection and MoPI refresher",
     }
     assert [(r["code"], r["done"], r["target"], r["met"]) for r in ben["rules"]] == [
         ("hours", 480, 1200, False),

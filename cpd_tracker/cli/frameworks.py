@@ -12,6 +12,7 @@ from cpd_tracker import frameworks
 from cpd_tracker.engine.words import format_date
 from cpd_tracker.exports import reports
 from cpd_tracker.judging.assessment import Scope, assess
+from cpd_tracker.queries.outcomes import last_closed
 from cpd_tracker.state import get_state
 
 
@@ -76,12 +77,18 @@ def frameworks_list() -> None:
 @click.option("--format", "output", type=click.Choice(["table", "json", "csv"]),
               default="table", show_default=True)
 def compliance_report(role: str | None, unit: str | None, as_of: Any, output: str) -> None:
-    """Print the compliance status of everyone in scope, one line per person and role."""
+    """Print the compliance status of everyone in scope, one line per person and role: the
+    cycle owed on the day (the one under way, or an ended one a lead extended), and the outcome
+    of the last cycle due before it."""
     state = get_state()
     day = as_of.date() if as_of else state.today()
     standings = assess(state.session, state.settings, as_of=day,
-                                  scope=Scope(role=role, unit=unit))
-    click.echo(reports.compliance_text(standings, output, as_of=day), nl=False)
+                       scope=Scope(role=role, unit=unit))
+    people = {standing.learner_id for standing in standings}
+    # A long list of ids is slower than reading everyone's (and SQLite caps its parameters).
+    last = last_closed(state.session, state.settings, as_of=day,
+                       learner_ids=people if len(people) <= 2000 else None)
+    click.echo(reports.compliance_text(standings, output, as_of=day, last=last), nl=False)
 
 
 #: This module's commands, for the ``cpd`` group.

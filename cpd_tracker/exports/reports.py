@@ -10,20 +10,23 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from cpd_tracker.engine.compliance import Status
 from cpd_tracker.engine.words import rule_text
 from cpd_tracker.judging.assessment import Standing
+from cpd_tracker.queries.outcomes import PastCycle
 
 COLUMNS = ("reference", "name", "unit", "role", "framework", "version", "cycle_start",
-           "cycle_end", "due", "status", "rules", "next_step")
+           "cycle_end", "due", "status", "rules", "next_step", "last_cycle_start",
+           "last_cycle_end", "last_cycle_due", "last_cycle_outcome", "last_cycle_not_met")
 
 
-def standing_row(standing: Standing) -> dict[str, Any]:
-    """One person in one role, flat: what a report line or a CSV row holds."""
+def standing_row(standing: Standing, last: PastCycle | None = None) -> dict[str, Any]:
+    """One person in one role, flat: what a report line or a CSV row holds; with ``last``,
+    the outcome of their last cycle that was due before the day judged."""
     judgement = standing.judgement
     return {
         "reference": standing.reference,
@@ -38,12 +41,17 @@ def standing_row(standing: Standing) -> dict[str, Any]:
         "status": judgement.status.value,
         "rules": "; ".join(rule_text(result) for result in judgement.rules),
         "next_step": judgement.next_step,
+        "last_cycle_start": last.cycle.start.isoformat() if last else "",
+        "last_cycle_end": last.cycle.end.isoformat() if last else "",
+        "last_cycle_due": last.due.isoformat() if last else "",
+        "last_cycle_outcome": last.outcome if last else "",
+        "last_cycle_not_met": "; ".join(last.unmet) if last else "",
     }
 
 
-def standing_json(standing: Standing) -> dict[str, Any]:
+def standing_json(standing: Standing, last: PastCycle | None = None) -> dict[str, Any]:
     """One person in one role with every rule's figures, for tools."""
-    row = standing_row(standing)
+    row = standing_row(standing, last)
     judgement = standing.judgement
     row["rules"] = [{
         "code": result.rule.code, "label": result.rule.label, "measure": result.rule.measure,
@@ -54,20 +62,28 @@ def standing_json(standing: Standing) -> dict[str, Any]:
     return row
 
 
-def compliance_text(standings: Sequence[Standing], output: str, *, as_of: date) -> str:
-    """The report in ``table``, ``json`` or ``csv``."""
+def compliance_text(standings: Sequence[Standing], output: str, *, as_of: date,
+                    last: Mapping[tuple[int, str], PastCycle] | None = None) -> str:
+    """The report in ``table``, ``json`` or ``csv``; ``last`` holds each person's last cycle
+    due before ``as_of`` with its outcome, by (learner id, role code)."""
+    ended = last or {}
+
+    def last_of(standing: Standing) -> PastCycle | None:
+        return ended.get((standing.learner_id, standing.role_code))
+
     if output == "json":
         return json.dumps({"as_of": as_of.isoformat(),
-                           "people": [standing_json(s) for s in standings]}, indent=2) + "\n"
+                           "people": [standing_json(s, last_of(s)) for s in standings]},
+                          indent=2) + "\n"
     if output == "csv":
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
         writer.writeheader()
         for standing in standings:
             writer.writerow({key: safe_cell(value)
-                             for key, value in standing_row(standing).items()})
+                             for key, value in standing_row(standing, last_of(standing)).items()})
         return buffer.getvalue()
-    return _table(standings, as_of)
+    return _table(standings, as_of, last_of)
 
 
 def safe_cell(value: Any) -> Any:
@@ -77,13 +93,14 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def _table(standings: Sequence[Standing], as_of: date) -> str:
+def _table(standings: Sequence[Standing], as_of: date,
+           last_of: Callable[[Standing], PastCycle | None]) -> str:
     if not standings:
         return f"No one in scope holds a role with requirements in force on {as_of}.\n"
-    headers = ("Reference", "Name", "Unit", "Role", "Status", "Due", "Progress")
+    headers = ("Reference", "Name", "Unit", "Role", "Status", "Due", "Progress", "Last cycle")
     rows = [(s.reference, s.name, s.org_unit or "", s.role_code, s.judgement.status.label,
-             s.judgement.due.isoformat(), "; ".join(rule_text(r) for r in s.judgement.rules))
-            for s in standings]
+             s.judgement.due.isoformat(), "; ".join(rule_text(r) for r in s.judgement.rules),
+             _last_text(last_of(s))) for s in standings]
     widths = [max(len(str(row[i])) for row in (headers, *rows)) for i in range(len(headers))]
     lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
              .rstrip() for row in (headers, *rows)]
@@ -94,3 +111,11 @@ def _table(standings: Sequence[Standing], as_of: date) -> str:
                      ) + "\n"
 
 
+
+
+def _last_text(last: PastCycle | None) -> str:
+    """``"to 2026-03-31: Not met (CPD hours)"``, or ``-`` without an ended cycle."""
+    if last is None:
+        return "-"
+    unmet = f" ({', '.join(last.unmet)})" if last.unmet else ""
+    return f"to {last.cycle.end.isoformat()}: {last.label}{unmet}"

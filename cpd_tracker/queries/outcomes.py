@@ -15,7 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cpd_tracker import frameworks
+from cpd_tracker.config import Settings
 from cpd_tracker.engine.cycles import Cycle
+from cpd_tracker.judging.outcomes import cycles_to_close
 from cpd_tracker.models import CycleOutcome, Learner, Role
 from cpd_tracker.record.cycle_statements import OUTCOMES
 
@@ -76,6 +78,44 @@ def last_cycles(session: Session, learner_ids: Iterable[int]) -> dict[tuple[int,
     found: dict[tuple[int, str], PastCycle] = {}
     for past in past_cycles(session, learner_ids=learner_ids):
         found.setdefault((past.learner_id, past.role_code), past)
+    return found
+
+
+def last_closed(session: Session, settings: Settings, *, as_of: date,
+                learner_ids: Iterable[int] | None = None) -> dict[tuple[int, str], PastCycle]:
+    """Each person's last cycle in each role that was due before ``as_of``, with its outcome:
+    as recorded, or, for one the daily job has not recorded yet, as it will record it."""
+    query = (sa.select(CycleOutcome, Learner.reference, Learner.name, Role.code, Role.name)
+             .join(Learner, Learner.id == CycleOutcome.learner_id)
+             .join(Role, Role.id == CycleOutcome.role_id)
+             .where(CycleOutcome.due_on < as_of))
+    people = None if learner_ids is None else frozenset(learner_ids)
+    if people is not None:
+        query = query.where(CycleOutcome.learner_id.in_(sorted(people)))
+    found: dict[tuple[int, str], PastCycle] = {}
+    rows = session.execute(query).all()
+    labels = _rule_labels(session, {(code, row.cycle_start) for row, _, _, code, _ in rows})
+    for row, reference, name, code, role_name in rows:
+        key = (row.learner_id, code)
+        if key in found and found[key].cycle.end >= row.cycle_end:
+            continue
+        found[key] = PastCycle(
+            row.learner_id, reference, name, code, role_name,
+            Cycle(row.cycle_start, row.cycle_end), row.due_on, row.outcome,
+            tuple(labels.get((code, row.cycle_start), {}).get(rule, rule)
+                  for rule in json.loads(row.unmet or "[]")),
+            row.judged_by, row.reason, row.judged_at)
+    for ended in cycles_to_close(session, settings, today=as_of, learner_ids=people):
+        key = (ended.learner_id, ended.role_code)
+        if key in found and found[key].cycle.end >= ended.facts.cycle_end:
+            continue
+        judgement = ended.judgement
+        by_code = {result.rule.code: result.rule.label for result in judgement.rules}
+        found[key] = PastCycle(
+            ended.learner_id, ended.reference, ended.name, ended.role_code, ended.role_name,
+            judgement.cycle, ended.facts.due, ended.facts.outcome,
+            tuple(by_code.get(code, code) for code in ended.facts.unmet),
+            "", "Not recorded yet: the daily job records it.", datetime.min)
     return found
 
 
