@@ -222,3 +222,28 @@ def test_sign_in_never_redirects_to_another_site(seeded) -> None:
     response = client.post("/sign-in?next=//evil.example/",
                            data={**form_fields(page), "username": "pshah"})
     assert response.headers["Location"] == "/"
+
+
+def test_a_second_demo_on_a_port_in_use_stops_before_seeding_or_scheduling(
+        tmp_path: Path) -> None:
+    """Started twice by mistake, the second demo says how to pick another port and exits
+    without touching the database or starting a second scheduler."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        database = tmp_path / "second.sqlite"
+        run = subprocess.run(
+            [sys.executable, "-m", "cpd_tracker.demo", "--port", str(port),
+             "--database-url", f"sqlite:///{database}"],
+            capture_output=True, text=True, timeout=120, check=False)
+
+    assert run.returncode == 1
+    assert f"Cannot listen on 127.0.0.1:{port}" in run.stderr
+    assert f"scripts/demo --port {port + 1}" in run.stderr
+    assert "Scheduler on" not in run.stdout and "Seeded" not in run.stdout
+    assert not database.exists() or database.stat().st_size == 0
