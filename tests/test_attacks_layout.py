@@ -8,17 +8,25 @@ Each test states a promise; it fails if the promise is broken.
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timezone
 from typing import Any
 
 import pytest
+import requests
+import sqlalchemy as sa
 from flask import Flask
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 
 from cpd_tracker import CPDTracker
 from cpd_tracker.config import ConfigError
+from cpd_tracker.demo.models import DemoUser
+from cpd_tracker.demo.models import db as demo_db
+from cpd_tracker.models import Learner
+from tests.factories import sign_in
 
 HOME_PAGE = "https://lms.force.example/"
 
@@ -131,3 +139,104 @@ def test_a_secret_never_appears_in_a_set_up_error(host: Callable[..., Flask],
         set_up(app)
     assert SECRET not in str(refused.value)
     assert all(SECRET not in problem.message for problem in refused.value.problems)
+
+
+# --- 4. At the same moment ------------------------------------------------------------------
+
+
+def browser_signed_in(base: str, username: str) -> requests.Session:
+    """A browser session signed in through the demo host's own sign-in page."""
+    browser = requests.Session()
+    page = browser.get(f"{base}/sign-in", timeout=30).text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert token is not None
+    answer = browser.post(f"{base}/sign-in", data={"csrf_token": token.group(1),
+                                                  "username": username},
+                          allow_redirects=False, timeout=30)
+    assert answer.status_code == 302, answer.text
+    return browser
+
+
+def at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
+    """``work(i)`` for each i in ``count`` threads, started together; what each returned (or
+    raised)."""
+    start = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def run(index: int) -> None:
+        start.wait()
+        try:
+            results[index] = work(index)
+        except Exception as error:  # reported to the test, not lost in the thread
+            results[index] = error
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def host_users(app: Flask, *usernames: str) -> None:
+    with app.app_context():
+        for username in usernames:
+            demo_db.session.add(DemoUser(
+                username=username, name=f"PC {username}", email=f"{username}@force.example",
+                job_title="Constable", org_unit="Response", joined_on=date(2020, 1, 1)))
+        demo_db.session.commit()
+        demo_db.session.remove()
+
+
+def test_a_first_visit_from_two_tabs_at_once_creates_one_learner_and_no_500(
+        app: Flask, live_server: str) -> None:
+    """Before: both requests found no learner and inserted one; the second's INSERT broke the
+    unique reference and the officer got a 500 (IntegrityError) on their very first visit."""
+    usernames = [f"newcomer{index}" for index in range(4)]
+    host_users(app, *usernames)
+    rounds = []
+    for username in usernames:
+        tabs = [browser_signed_in(live_server, username) for _ in range(4)]
+        rounds.append(at_once(4, lambda index, tabs=tabs: tabs[index].get(
+            f"{live_server}/cpd/", timeout=60).status_code))
+    with app.app_context():
+        learners = demo_db.session.scalars(sa.select(Learner.reference).where(
+            Learner.reference.in_(usernames))).all()
+    assert rounds == [[200] * 4] * len(usernames)
+    assert sorted(learners) == usernames
+
+
+# --- 7. Arguments that are not what a page expects -------------------------------------------
+
+
+@pytest.mark.parametrize("path", [
+    "/cpd/history?activity=a%00b",
+    "/cpd/history?activity=%09https://lms.force.example/cpd/activities/1",
+    "/cpd/people/mev%00ans",
+    "/cpd/people/mev%00ans/history",
+    "/cpd/people/mev%00ans/accreditation",
+    "/cpd/people/mev%00ans/export.csv",
+    "/cpd/evidence/files/ab%00cd",
+], ids=["history activity NUL", "history activity tab", "person", "person history",
+        "person accreditation", "person export", "evidence by hash"])
+def test_a_control_character_in_an_argument_or_the_path_is_a_400_naming_it(
+        app: Flask, path: str) -> None:
+    """Before: on PostgreSQL, which refuses NUL in text, a 500 (DataError); the history's
+    ``activity`` was the one argument read raw."""
+    host_users(app, "mevans")
+    client = app.test_client()
+    sign_in(client, "mevans")
+    answer = client.get(path)
+    assert answer.status_code == 400
+    name = "activity" if "activity=" in path else "sha256" if "files" in path else "reference"
+    assert f"{name} must not contain control characters" in answer.get_data(as_text=True)
+
+
+def test_a_control_character_in_the_apis_path_is_a_json_400_naming_it(app: Flask) -> None:
+    host_users(app, "mevans")
+    client = app.test_client()
+    sign_in(client, "mevans")
+    answer = client.get("/cpd/api/v1/people/mev%00ans/compliance")
+    assert answer.status_code == 400
+    assert answer.get_json()["error"]["field"] == "reference"
