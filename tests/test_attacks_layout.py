@@ -21,12 +21,13 @@ from flask import Flask
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 
-from cpd_tracker import CPDTracker
+from cpd_tracker import CPDTracker, get_state, vocabulary
 from cpd_tracker.config import ConfigError
 from cpd_tracker.demo.models import DemoUser
 from cpd_tracker.demo.models import db as demo_db
-from cpd_tracker.models import Learner
-from tests.factories import sign_in
+from cpd_tracker.errors import Refused
+from cpd_tracker.models import Evidence, Learner
+from tests.factories import logged, officer, sign_in
 
 HOME_PAGE = "https://lms.force.example/"
 
@@ -240,3 +241,53 @@ def test_a_control_character_in_the_apis_path_is_a_json_400_naming_it(app: Flask
     answer = client.get("/cpd/api/v1/people/mev%00ans/compliance")
     assert answer.status_code == 400
     assert answer.get_json()["error"]["field"] == "reference"
+
+
+def test_two_leads_deciding_the_same_evidence_at_once_record_one_decision(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both leads open the evidence while it waits and decide at the same moment: one decision
+    is recorded, the other lead is told it was already decided. Before: both passed the
+    "already decided" check, both decisions were stored, and the second silently overwrote the
+    first (an approval turned into a rejection nobody saw coming)."""
+    from cpd_tracker.record.identities import Lead
+    from cpd_tracker.record.statements import RejectedBuilder, VerifiedBuilder
+    from cpd_tracker.services.evidence import decide_evidence
+    from tests.test_evidence import attach
+    from xapi import StatementRecord
+
+    learner = officer(app)
+    item = attach(app, learner, logged(app, learner))
+    both_checked = threading.Barrier(2, timeout=10)
+    for builder in (VerifiedBuilder, RejectedBuilder):
+        build = builder.build
+
+        def waiting(self: Any, *args: Any, build: Any = build, **kwargs: Any) -> Any:
+            both_checked.wait()  # each lead has seen the evidence waiting
+            return build(self, *args, **kwargs)
+
+        monkeypatch.setattr(builder, "build", waiting)
+    leads = [(Lead("mevans", "DI Mark Evans"), True, None),
+             (Lead("jking", "DS Jo King"), False, "Not a certificate")]
+
+    def decide(index: int) -> str:
+        lead, approve, comment = leads[index]
+        with app.app_context():
+            state = get_state(app)
+            try:
+                decide_evidence(demo_db.session, state.settings, lead,
+                                demo_db.session.get(Evidence, item.id), approve=approve,
+                                comment=comment)
+                return "decided"
+            except Refused as refused:
+                return str(refused)
+            finally:
+                demo_db.session.remove()
+
+    outcomes = at_once(2, decide)
+    with app.app_context():
+        decisions = demo_db.session.scalar(sa.select(sa.func.count()).select_from(
+            StatementRecord).where(StatementRecord.verb_id.in_(
+                [vocabulary.VERB_VERIFIED, vocabulary.VERB_REJECTED])))
+    assert sorted(outcomes, key=str)[0] == "decided", outcomes
+    assert "already" in str(sorted(outcomes, key=str)[1]), outcomes
+    assert decisions == 1
