@@ -8,8 +8,12 @@ Each test states a promise; it fails if the promise is broken.
 
 from __future__ import annotations
 
+import importlib
 import re
+import subprocess
+import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timezone
 from typing import Any
@@ -291,3 +295,41 @@ def test_two_leads_deciding_the_same_evidence_at_once_record_one_decision(
     assert sorted(outcomes, key=str)[0] == "decided", outcomes
     assert "already" in str(sorted(outcomes, key=str)[1]), outcomes
     assert decisions == 1
+
+
+# --- 6. The old import paths ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("old", "name", "home"), [
+    ("cpd_tracker.accreditation", "judge", "cpd_tracker.engine.accreditation"),
+    ("cpd_tracker.statements", "LearnerIdentity", "cpd_tracker.record.identities"),
+    ("cpd_tracker.recording", "listeners", "cpd_tracker.projection"),
+    ("cpd_tracker.reminders", "Due", "cpd_tracker.reminders.stages"),
+    ("cpd_tracker.compliance", "format_date", "cpd_tracker.engine.words"),
+])
+def test_an_old_names_warning_names_its_new_home_as_the_changelog_does(
+        old: str, name: str, home: str) -> None:
+    """Before: the warning named the first new module that happened to import the name
+    (``cpd_tracker.services.accreditation.judge``, which the changelog says no longer
+    re-exports it), so a host following it moved to another path that may go."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        module = importlib.import_module(old)
+    with pytest.warns(DeprecationWarning) as warned:
+        found = getattr(module, name)
+    assert f"{old}.{name} is now {home}.{name};" in str(warned[0].message)
+    assert found is getattr(importlib.import_module(home), name)
+
+
+@pytest.mark.parametrize("statement", [
+    "from cpd_tracker.activities import officer_record",
+    "from cpd_tracker.people import parse_day",
+    "import cpd_tracker.views.api",
+])
+def test_under_w_error_an_old_path_fails_with_the_deprecation_warning(statement: str) -> None:
+    done = subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-c", statement],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines()[-1].startswith(
+        "DeprecationWarning: cpd_tracker."), done.stderr
+    assert "is now cpd_tracker." in done.stderr.strip().splitlines()[-1]
