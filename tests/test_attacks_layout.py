@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
 
 from cpd_tracker import CPDTracker, get_state, vocabulary
 from cpd_tracker.config import ConfigError
@@ -48,7 +49,7 @@ def host(migrated_url: str) -> Iterator[Callable[..., Flask]]:
                           CPD_LMS_HOME_PAGE=HOME_PAGE, TESTING=True)
         app.config.update(config)
         db = SQLAlchemy(app)
-        LoginManager(app)
+        LoginManager(app).user_loader(lambda user_id: None)
         app.extensions["test_db"] = db
         made.append((app, db))
         return app
@@ -333,3 +334,42 @@ def test_under_w_error_an_old_path_fails_with_the_deprecation_warning(statement:
     assert done.stderr.strip().splitlines()[-1].startswith(
         "DeprecationWarning: cpd_tracker."), done.stderr
     assert "is now cpd_tracker." in done.stderr.strip().splitlines()[-1]
+
+
+# --- 2. CSRF on every POST of the library -----------------------------------------------------
+
+
+#: A form that would be stored if only its token were right.
+FORGED = {"submission_id": "4f7c1a52-3c1e-4b8e-9d9a-2f7b1e0c9a11", "title": "Forged",
+          "activity_date": "2020-01-01", "hours": "1", "minutes": "0", "category": "formal",
+          "what_happened": "Forged", "reflection": "Forged", "impact": "Forged"}
+
+
+@pytest.mark.parametrize("csrf", ["before", "after", "none"])
+def test_every_post_route_of_the_library_refuses_a_post_without_its_token(
+        host: Callable[..., Flask], csrf: str) -> None:
+    """With CSRFProtect set up before the tracker, after it, or not at all, no POST of the
+    blueprint (listed from the url_map) does anything without the library's token."""
+    from tests.test_extension import signed_in
+    from xapi import StatementRecord
+
+    app = host(WTF_CSRF_ENABLED=True)
+    if csrf == "before":
+        CSRFProtect(app)
+    CPDTracker(app, db=app.extensions["test_db"], current_user=signed_in())
+    if csrf == "after":
+        CSRFProtect(app)
+    client = app.test_client()
+    assert client.get("/cpd/").status_code == 200  # the learner exists
+    posts = [rule for rule in app.url_map.iter_rules()
+             if rule.endpoint.startswith("cpd_tracker.") and "POST" in rule.methods]
+    assert len(posts) >= 10
+    for rule in posts:
+        path = rule.build({name: 1 if "id" in name else "x" for name in rule.arguments})[1]
+        answer = client.post(path, data=FORGED)
+        assert answer.status_code in (400, 403, 404, 422) or (
+            answer.status_code == 200 and "csrf" in answer.get_data(as_text=True).lower()), (
+            rule.rule, answer.status_code)
+    with app.app_context():
+        assert app.extensions["test_db"].session.scalar(
+            sa.select(sa.func.count()).select_from(StatementRecord)) == 0
