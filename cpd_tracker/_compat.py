@@ -115,13 +115,15 @@ def moved(old: str, name: str) -> Any:
         found = getattr(importlib.import_module(module_name), attribute)
         where = f"{module_name}.{attribute}"
     else:
-        for home in HOMES.get(old, ()):
-            module = importlib.import_module(home)
-            if name in vars(module):
-                found, where = vars(module)[name], f"{home}.{name}"
-                break
-        else:
+        holders = [home for home in HOMES.get(old, ())
+                   if name in vars(importlib.import_module(home))]
+        if not holders:
             raise AttributeError(f"module {old!r} has no attribute {name!r}")
+        found = vars(importlib.import_module(holders[0]))[name]
+        # Name the module that defines it, not one that merely imports it (which may stop).
+        home = next((home for home in holders
+                     if getattr(found, "__module__", None) == home), holders[0])
+        where = f"{home}.{name}"
     warnings.warn(f"{old}.{name} is now {where}; the old path goes in the next release",
                   DeprecationWarning, stacklevel=3)
     return found

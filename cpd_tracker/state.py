@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cpd_tracker import config, signals
@@ -67,11 +68,19 @@ class TrackerState:
         The row is committed on its own, unless work of the host's is pending in the session
         (then it lands with the host's commit: :mod:`cpd_tracker.transactions`)."""
         profile = self.learner_profile(user)
-        known = learner_of(self.session, profile.reference)
-        if known is not None and not differences(known, profile):
-            return known  # the common case: nothing to write, nothing to commit
-        with own_writes(self.session):
-            learner, outcome = sync_learner(self.session, profile)
+        for attempt in (1, 2):
+            known = learner_of(self.session, profile.reference)
+            if known is not None and not differences(known, profile):
+                return known  # the common case: nothing to write, nothing to commit
+            try:
+                with own_writes(self.session):
+                    learner, outcome = sync_learner(self.session, profile)
+                break
+            except IntegrityError:
+                # Their first visit, in another tab at the same moment, created the row first
+                # (its reference is unique): read that one, and bring it up to date if need be.
+                if known is not None or attempt == 2:
+                    raise
         if outcome == "created":
             signals.learner_created.send(current_app._get_current_object(), learner=learner)
         return learner

@@ -9,6 +9,7 @@ framework file's author reads (:mod:`cpd_tracker.problems`).
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -42,7 +43,8 @@ def problems_in(invalid: ValidationError, value: Any, schema: Any, *,
     """Pydantic's errors checking ``value`` (the value of ``key``, or the whole configuration
     when ``key`` is ``None``) against ``schema``, as problems that name the key."""
     within: Path = (key,) if key else ()
-    return [Problem((*within, *problem.path), problem.message)
+    secrets = set(_secrets_in(value))
+    return [Problem((*within, *problem.path), _scrubbed(problem.message, secrets))
             for problem in from_pydantic(invalid, value, schema, quote=quote)]
 
 
@@ -72,4 +74,32 @@ def _without_secrets(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {key: "..." if key in SECRETS else _without_secrets(item)
                 for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_without_secrets(item) for item in value)
+    if isinstance(value, str):
+        return _URL_PASSWORD.sub(r"\1:...@", value)
     return value
+
+
+#: The password in an address such as ``https://user:password@lrs.example/``.
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/:@\s]*):[^/@\s]*@")
+
+
+def _secrets_in(value: Any) -> list[str]:
+    """Every secret written anywhere in ``value`` (under a key of :data:`SECRETS`), so that no
+    message quotes one, whoever wrote the message (a check of its own, such as the remote
+    LRS's, may quote a value that holds one)."""
+    if isinstance(value, Mapping):
+        return [found for key, item in value.items()
+                for found in ([str(item)] if key in SECRETS and item not in (None, "")
+                              else _secrets_in(item))]
+    if isinstance(value, list | tuple):
+        return [found for item in value for found in _secrets_in(item)]
+    return []
+
+
+def _scrubbed(message: str, secrets: set[str]) -> str:
+    """``message`` with every secret, and every password in an address, replaced by ``...``."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        message = message.replace(secret, "...")
+    return _URL_PASSWORD.sub(r"\1:...@", message)

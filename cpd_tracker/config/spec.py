@@ -11,6 +11,7 @@ checked where they are used, because a constructor argument of ``CPDTracker`` ma
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Callable
@@ -79,7 +80,7 @@ def _month_day(value: Any) -> tuple[int, int]:
         raise ValueError(f"{value!r} is not accepted: 29 February does not come every year")
     try:
         date(2001, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ValueError(f"{value!r} is not a day of the year (MM-DD)") from None
     return month, day
 
@@ -123,9 +124,46 @@ def _weekday(value: Any) -> int | None:
 
 
 def _clock(value: Any) -> Callable[[], datetime] | None:
-    if value is not None and not callable(value):
+    """A clock the host set, asked the time once at start-up: one that cannot answer, or
+    answers with anything but an aware datetime, would otherwise fail (or, naive, silently
+    count in the server's time zone) on the first page that asks what day it is."""
+    if value is None:
+        return None
+    if not callable(value):
         raise ValueError(f"{value!r} is not callable; give a callable returning the current "
                          "time as an aware datetime (or None for the system clock)")
+    try:
+        now = value()
+    except Exception as error:  # any failure of the host's clock is reported
+        raise ValueError(f"{value!r} failed when asked the time ({type(error).__name__}); "
+                         "give a callable taking no arguments and returning the current "
+                         "time as an aware datetime") from None
+    if not isinstance(now, datetime) or now.utcoffset() is None:
+        raise ValueError(f"{value!r} returned {now!r}, not an aware datetime; return the "
+                         "current time with its time zone, such as "
+                         "datetime.now(timezone.utc)")
+    return value
+
+
+def _folder(value: Any) -> Any:
+    if value is None or isinstance(value, str | os.PathLike):
+        return value
+    raise ValueError(f"{value!r} is not a folder; give the path of the folder evidence files "
+                     "are kept in, such as '/srv/cpd-evidence' (or None for "
+                     "<instance>/cpd-evidence)")
+
+
+def _sender(value: Any) -> Any:
+    """An address mail comes from: ``"cpd@force.example"``, ``"Name <cpd@...>"`` or
+    ``(name, address)``; a line break would end the ``From`` header and begin another."""
+    texts = (list(value) if isinstance(value, list | tuple) and len(value) == 2
+             else [value] if isinstance(value, str) else None)
+    if value is not None and (texts is None or not all(isinstance(text, str) for text in texts)):
+        raise ValueError(f"{value!r} is not an address; give one such as "
+                         "'CPD records <cpd@force.police.uk>' or (name, address)")
+    if texts and any(character in text for text in texts for character in "\r\n\0"):
+        raise ValueError(f"{value!r} holds a line break; give one address, such as "
+                         "'CPD records <cpd@force.police.uk>'")
     return value
 
 
@@ -176,13 +214,13 @@ class ConfigSpec(BaseModel):
     xapi_forward: ForwardSpec | None
     access: Hook
     evidence_storage: Any
-    evidence_folder: Any
+    evidence_folder: Annotated[Any, PlainValidator(_folder)]
     evidence_max_bytes: int = Field(ge=1, strict=True)
     evidence_types: Annotated[list[Annotated[str, Field(strict=True),
                                              AfterValidator(_evidence_type)]],
                               Field(min_length=1)]
     leads: Hook
-    mail_sender: Any
+    mail_sender: Annotated[Any, PlainValidator(_sender)]
     reminder_time: Annotated[time, PlainValidator(_time_of_day)]
     reminder_catch_up_days: int = Field(ge=0, le=30, strict=True)
     digest_day: Annotated[int | None, PlainValidator(_weekday)]

@@ -136,6 +136,18 @@ def decide_evidence(session: Session, settings: Settings, lead: Lead, evidence: 
     lead_identity = LearnerIdentity(reference=lead.reference, name=lead.name)
     statement = builder.build(lead_identity, evidence.statement_id, comment=comment,
                               at=settings.now())
+    # Claim the decision in the transaction that records it: another lead deciding the same
+    # evidence at the same moment passed the check above too, and waits here for this one to
+    # commit, then finds it decided (instead of storing a second decision over the first).
+    claimed = session.execute(
+        sa.update(Evidence).where(Evidence.id == evidence.id, Evidence.status == "pending")
+        .values(status="pending").execution_options(synchronize_session=False)).rowcount
+    if not claimed:
+        session.rollback()
+        session.refresh(evidence)
+        raise Refused({"evidence": (
+            f"This evidence was already {evidence.status} by {evidence.decided_by} on "
+            f"{format_date(evidence.decided_at)}.")})
 
     recording.record(session, settings, [statement],
                      authority=learner_agent(settings, lead_identity),

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, abort
 from flask_wtf.csrf import generate_csrf
 
+from cpd_tracker.arguments import plain_text
 from cpd_tracker.engine.words import format_date, format_minutes, format_moment
+from cpd_tracker.errors import Refused
 from cpd_tracker.resources import resource_dir
 from cpd_tracker.state import get_state
 from cpd_tracker.web import accreditation, api, force, imports, lead, officer, records
@@ -40,7 +43,24 @@ def create_blueprint() -> Blueprint:
     # (which is what defines ``csrf_token()``); the views check it themselves.
     blueprint.add_app_template_global(generate_csrf, "cpd_csrf_token")
     blueprint.app_context_processor(_base_template)
+    blueprint.url_value_preprocessor(_plain_path_values)
     return blueprint
+
+
+def _plain_path_values(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """A control character in a part of the path (``/people/<reference>``) is a 400 naming
+    it, as in a query argument: PostgreSQL refuses NUL in text, so it was a 500 there."""
+    for name, value in (values or {}).items():
+        if not isinstance(value, str):
+            continue
+        try:
+            plain_text(name, value, len(value))
+        except Refused as refused:
+            if endpoint is not None and endpoint.startswith("cpd_tracker.api_"):
+                answer, status = api.ApiError(400, str(refused), name).response()
+                answer.status_code = status
+                abort(answer)
+            abort(400, f"{name} {refused.message}")
 
 
 def _base_template() -> dict[str, str]:

@@ -13,7 +13,7 @@ from cpd_tracker.engine.compliance import Status
 from cpd_tracker.queries.people import SEARCH_LONGEST, SORTS
 
 #: Text without control characters (PostgreSQL refuses NUL; nothing needs the others).
-_PRINTABLE = "^[^\\x00-\\x1f]*$"
+_PRINTABLE = "^[^\\x00-\\x1f\\x7f]*$"
 #: (An empty argument is refused rather than read as "any": leave it out for that.)
 _DATE = {"type": "string", "format": "date"}
 
@@ -173,7 +173,8 @@ def document(*, server: str) -> dict[str, Any]:
                 "operationId": "personCompliance",
                 "summary": "One person's standing in each role, judged now, rule by rule.",
                 "parameters": [{"name": "reference", "in": "path", "required": True,
-                                "schema": {"type": "string", "minLength": 1},
+                                "schema": {"type": "string", "minLength": 1,
+                                           "pattern": _PRINTABLE},
                                 "description": "The person's user reference."}],
                 "responses": {"200": _ok("PersonCompliance", "The person's compliance."),
                               "404": _error("No such person whose record the caller may "

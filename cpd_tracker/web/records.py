@@ -31,6 +31,7 @@ from cpd_tracker.web.auth import (
     page_argument,
     signed_in,
     signed_in_learner,
+    text_argument,
 )
 from cpd_tracker.web.forms import ActivityForm, EvidenceForm
 
@@ -153,8 +154,9 @@ def withdraw_activity(activity_id: int) -> Response:
 
 def activity_history(activity_iri: str | None = None) -> tuple[str, int]:
     """Every version of one activity, who changed it and when; voided ones struck through."""
-    activity_iri = activity_iri or request.args.get("activity", "")
     state, _user = signed_in()
+    # Read as every other argument is: a NUL in it was a 500 on PostgreSQL, which refuses it.
+    activity_iri = activity_iri or text_argument("activity", longest=2048) or ""
     owner, entries = history.activity_history(state.session, state.settings, activity_iri)
     learner = state.session.scalar(sa.select(Learner).where(Learner.reference == owner)
                                    ) if owner else None
