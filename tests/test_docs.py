@@ -126,3 +126,13 @@ def test_the_docs_build_with_warnings_as_errors(tmp_path: Path) -> None:
         capture_output=True, text=True, cwd=ROOT, check=False)
     assert built.returncode == 0, built.stdout + built.stderr
     assert (tmp_path / "html" / "index.html").is_file()
+
+
+def test_every_endpoint_the_embedding_guide_lists_is_one_of_the_blueprints(app) -> None:
+    """The table of the library's pages in docs/embedding.md, against the app's URL map."""
+    text = (DOCS / "embedding.md").read_text(encoding="utf-8")
+    table = text.split("| endpoint, after `cpd_tracker.` |", 1)[1].split("\n\n", 1)[0]
+    listed = re.findall(r"^\s*\| `([a-z_]+)`", table, re.M)
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert len(listed) >= 9
+    assert [name for name in listed if f"cpd_tracker.{name}" not in endpoints] == []
