@@ -87,6 +87,7 @@ RENAMED: dict[tuple[str, str], str] = {
         ("cpd_tracker.allowances", "AllowanceRefused"),
         ("cpd_tracker.evidence", "DecisionRefused"),
         ("cpd_tracker.storage", "EvidenceRejected"),
+        ("cpd_tracker.evidence", "EvidenceRejected"),
         ("cpd_tracker.people", "BadFilter"),
         ("cpd_tracker.reminder_log", "BadFilter"))},
     **{(module, name): "cpd_tracker.paging:Page" for module, name in (

@@ -103,8 +103,14 @@ class CPDTracker:
                 "cpd-tracker is already registered on this app; create one CPDTracker per app "
                 "and call init_app once."
             )
-        state = self._state(app, db or self.db)
-        check_base_template(app, state.settings.base_template)
+        unset = [key for key in config.DEFAULTS if key not in app.config]
+        try:
+            state = self._state(app, db or self.db)
+            check_base_template(app, state.settings.base_template)
+        except BaseException:
+            for key in unset:  # a failed set-up leaves nothing of the library, defaults included
+                app.config.pop(key, None)
+            raise
         # Everything is checked: from here on, only registration.
         app.extensions[EXTENSION_KEY] = state
         app.register_blueprint(create_blueprint(), url_prefix=state.settings.url_prefix)

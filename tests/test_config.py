@@ -179,6 +179,11 @@ BAD_VALUES = [
     ("CPD_CATEGORIES", ["formal", "other"]),
     ("CPD_CATEGORIES", [("formal",)]),
     ("CPD_CATEGORIES", [("formal", "Formal", "extra")]),
+    ("CPD_CATEGORIES", [(None, "Formal")]),  # would have become the code 'None'
+    ("CPD_CATEGORIES", [(1, 2)]),
+    ("CPD_CATEGORIES", [("", "Formal")]),
+    ("CPD_CATEGORIES", [("Formal Learning", "Formal")]),
+    ("CPD_CATEGORIES", [("formal", "  ")]),
     ("CPD_CATEGORIES", None),
     ("CPD_CATEGORIES", 42),
     ("CPD_MAX_HOURS_PER_DAY", 0),

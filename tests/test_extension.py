@@ -584,12 +584,40 @@ def test_without_cpd_base_template_pages_use_the_librarys_own_layout(
 def test_a_failed_set_up_leaves_nothing_of_the_library_on_the_app(
         make_app: MakeApp, db: SQLAlchemy, config: dict[str, Any]) -> None:
     app = make_app(**config)
+    before = dict(app.config)
     with pytest.raises(ConfigError):
         CPDTracker(app, db=db)
+    assert dict(app.config) == before  # not even the CPD_* defaults
     assert "cpd_tracker" not in app.extensions
     assert not [name for name in app.blueprints if name in ("cpd_tracker", "xapi")]
     assert "cpd" not in app.cli.commands
     assert not app.before_request_funcs
+
+
+@pytest.mark.parametrize(("key", "value", "words"), [
+    ("MAIL_USE_TLS", "maybe", "'maybe': not yes or no"),
+    ("MAIL_USE_SSL", 2, "2: not yes or no"),
+    ("MAIL_TIMEOUT", "x", "'x': not a number of seconds from 1 to 600"),
+    ("MAIL_TIMEOUT", float("inf"), "inf: not a number of seconds"),
+])
+def test_a_mail_setting_of_the_wrong_kind_is_an_error_naming_it(
+        make_app: MakeApp, db: SQLAlchemy, key: str, value: Any, words: str) -> None:
+    app = make_app(MAIL_SERVER="127.0.0.1", CPD_MAIL_SENDER="cpd@force.example", **{key: value})
+    with pytest.raises(ConfigError, match=rf"{key}: {re.escape(words)}"):
+        CPDTracker(app, db=db)
+
+
+@pytest.mark.parametrize(("value", "tls"), [("false", False), ("False", False), ("0", False),
+                                            ("true", True), ("1", True), (True, True),
+                                            (None, False)])
+def test_mail_yes_and_no_read_from_the_environment_mean_what_they_say(
+        make_app: MakeApp, db: SQLAlchemy, value: Any, tls: bool) -> None:
+    """MAIL_USE_TLS="false" from an environment variable is no (it counted as yes)."""
+    app = make_app(MAIL_SERVER="127.0.0.1", CPD_MAIL_SENDER="cpd@force.example",
+                   MAIL_USE_TLS=value)
+    CPDTracker(app, db=db)
+    with app.app_context():
+        assert get_state().mail.use_tls is tls
 
 
 def test_a_base_template_the_app_cannot_find_is_an_error_naming_it(

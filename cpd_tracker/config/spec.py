@@ -87,7 +87,14 @@ def _month_day(value: Any) -> tuple[int, int]:
 
 def _category(value: Any) -> tuple[str, str]:
     if isinstance(value, list | tuple) and len(value) == 2:
-        return str(value[0]), str(value[1])
+        code, label = value
+        if not (isinstance(code, str) and re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", code)):
+            raise ValueError(f"{code!r} is not a category code: lower-case letters, digits and "
+                             "hyphens, such as 'formal' or 'work-based'")
+        if not (isinstance(label, str) and label.strip()):
+            raise ValueError(f"{label!r} is not a label: the words people read, such as "
+                             "'Formal learning'")
+        return code, label
     raise ValueError(f"{value!r} is not a (code, label) pair, such as "
                      "('formal', 'Formal learning')")
 

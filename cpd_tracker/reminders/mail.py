@@ -8,6 +8,7 @@ messages about a person's accreditation, not a mailing list.
 
 from __future__ import annotations
 
+import math
 import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
@@ -58,10 +59,32 @@ class MailSettings:
         except (TypeError, ValueError):
             raise ConfigError([Problem(("MAIL_PORT",), (
                 f"{config.get('MAIL_PORT')!r}: not a port number (such as 25 or 587)"))]) from None
-        return cls(server=str(server), port=port, use_tls=bool(config.get("MAIL_USE_TLS")),
-                   use_ssl=bool(config.get("MAIL_USE_SSL")),
+        try:
+            timeout = float(config.get("MAIL_TIMEOUT") or 30)
+        except (TypeError, ValueError):
+            timeout = math.nan
+        if not 0 < timeout <= 600:
+            raise ConfigError([Problem(("MAIL_TIMEOUT",), (
+                f"{config.get('MAIL_TIMEOUT')!r}: not a number of seconds from 1 to 600"))])
+        return cls(server=str(server), port=port, use_tls=_flag(config, "MAIL_USE_TLS"),
+                   use_ssl=_flag(config, "MAIL_USE_SSL"),
                    username=config.get("MAIL_USERNAME"), password=config.get("MAIL_PASSWORD"),
-                   sender=str(sender), timeout=float(config.get("MAIL_TIMEOUT") or 30))
+                   sender=str(sender), timeout=timeout)
+
+
+def _flag(config: Mapping[str, Any], key: str) -> bool:
+    """A yes/no mail setting: a bool, or the words an environment variable carries
+    (``"false"`` is no, not a non-empty string that counts as yes)."""
+    value = config.get(key)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    words = {"1": True, "true": True, "yes": True, "on": True,
+             "0": False, "false": False, "no": False, "off": False, "": False}
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in words:
+        return words[value.strip().lower()]
+    raise ConfigError([Problem((key,), f"{value!r}: not yes or no (True or False)")])
 
 
 class Transport(Protocol):
