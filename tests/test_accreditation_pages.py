@@ -24,7 +24,9 @@ from cpd_tracker.demo.models import DemoUser, db
 from cpd_tracker.engine.cycles import annual_cycle
 from cpd_tracker.models import Evidence, Framework, Learner, Renewal
 from cpd_tracker.permissions import Access, LeadScope
+from cpd_tracker.record.identities import Lead
 from cpd_tracker.record.learners import assign_role
+from cpd_tracker.services import allowances, outcomes
 from cpd_tracker.storage import LocalStorage
 from tests.factories import counts, form_fields, framework, sign_in, today
 from tests.test_accreditation import (
@@ -37,6 +39,7 @@ from tests.test_accreditation import (
 )
 
 OFFICER = "intelligence-officer"
+LEAD = Lead("jlead", "Insp Jo Lead")
 PAGE = "/cpd/accreditation"
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]"
        b"/Count 0>>endobj\n%accreditation-pages-test\ntrailer<</Root 1 0 R>>\n%%EOF\n")
@@ -348,6 +351,36 @@ def test_the_page_shows_each_cycle_since_the_accreditation_and_whether_it_was_me
     assert (f"Intelligence Officer CPD for {day(earlier.start)} to {day(earlier.end)}: not met."
             in section)
     assert f"{day(met.start)} to {day(met.end)}: not met." not in section
+
+
+def test_with_an_extension_each_past_cycle_shows_once_and_the_cycles_under_way_too(
+        app: Flask, client: FlaskClient) -> None:
+    """Before, an extended cycle showed twice, labelled "(under way)" long after it ended, and
+    the current cycle was left out."""
+    learner = renewal_open(app)
+    current = annual_cycle(today(app), (4, 1))
+    last = annual_cycle(current.start - timedelta(days=1), (4, 1))
+    with app.app_context():
+        allowances.grant_extension(db.session, get_state(app).settings, LEAD,
+                                   db.session.get(Learner, learner.id), role_code=OFFICER,
+                                   on=last.end - timedelta(days=5),
+                                   due=today(app) + timedelta(days=7), reason="Sickness.")
+        outcomes.close_cycles(db.session, get_state(app).settings, today=today(app))
+        db.session.remove()
+    sign_in(client, "pshah")
+
+    section = card(get(client))
+
+    starts = re.findall(r"<td>(\d+ \w+ \d{4}) to (\d+ \w+ \d{4})", section)
+    assert len(starts) == len(set(starts))
+    assert (day(last.start), day(last.end)) in starts
+    assert (day(current.start), day(current.end)) in starts
+    rows = re.findall(r"<tr [^>]*>(.*?)</tr>", section.split("<tbody>", 1)[1], re.S)
+    under_way = [row for row in rows if "(under way)" in row]
+    assert [re.search(r"(\d+ \w+ \d{4}) to", row).group(1) for row in under_way] == [
+        day(last.start), day(current.start)]
+    assert f"extended to {day(today(app) + timedelta(days=7))}" in under_way[0]
+    assert all("Not met" in row for row in rows if "(under way)" not in row)
 
 
 def test_what_renewal_still_needs_lists_the_statement_and_the_evidence(
@@ -692,6 +725,10 @@ def test_a_lead_sees_the_persons_accreditation_with_a_status_form_and_a_review_l
     assert "DC Priya Shah: accreditation" in page
     section = card(page)
     assert f'name="status-{SCHEME}-status"' in section
+    # No status is preselected: the first choice asks for one (it used to be "Suspended").
+    select = section.split(f'name="status-{SCHEME}-status"', 1)[1].split("</select>", 1)[0]
+    assert re.findall(r'<option[^>]*value="([a-z]*)"', select)[0] == ""
+    assert "selected" not in select
     assert f'href="/cpd/verification/renewals/{renewal.id}">Review the renewal' in section
     assert "Submit your renewal" not in section and f'action="{PAGE}/{SCHEME}"' not in section
 

@@ -135,7 +135,7 @@ def test_officer_renews_accreditation_a_lead_rejects_approves_then_suspends_it(
     cycles = page.locator("table.cpd-table tbody tr")
     expect(cycles.first).to_be_visible()
     expect(cycles.first).to_contain_text("Intelligence Officer")
-    expect(cycles.first).to_contain_text("Non-compliant")
+    expect(cycles.first).to_contain_text("Not met")
     expect(page.locator("table.cpd-table tbody tr[data-met=yes]")).to_have_count(0)
     expect(cycles.last).to_contain_text("(under way)")
     page.screenshot(path=str(output_dir / "review-renewal.png"), full_page=True)

@@ -10,7 +10,6 @@ end, never a query per person.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -37,10 +36,10 @@ from cpd_tracker.models import (
     CycleOutcome,
     Evidence,
     Learner,
-    LearnerRole,
     Renewal,
     Role,
 )
+from cpd_tracker.record.cycle_statements import OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -72,10 +71,18 @@ class CycleResult:
     #: Whether the due date has passed, so the result is final.
     finished: bool
     next_step: str
+    #: For a finished cycle: its recorded outcome (``met``, ``met-late``, ``not-met``,
+    #: ``exempt``).
+    outcome: str | None = None
 
     @property
     def met(self) -> bool:
         return self.status in (Status.COMPLIANT, Status.EXEMPT)
+
+    @property
+    def label(self) -> str:
+        """How it ended (``"Met within an extension"``), or its status while under way."""
+        return OUTCOMES[self.outcome] if self.outcome else self.status.label
 
 
 @dataclass(frozen=True)
@@ -210,35 +217,43 @@ def renewal_needs(session: Session, settings: Settings, learner: Learner, scheme
 
 def _cycles_since(session: Session, settings: Settings, learner: Learner,
                   rules: AccreditationRules, since: date, today: date) -> tuple[CycleResult, ...]:
-    """Each cycle of the scheme's roles the learner held from ``since`` to ``today``, judged as
-    of its end (or today, for the one under way): one assessment per distinct end."""
-    catalogue = frameworks.catalogue(session, rules.roles, categories=dict(settings.categories))
-    held = session.execute(
-        sa.select(Role.code, Role.name, LearnerRole.started_on, LearnerRole.ended_on,
-                  LearnerRole.accredited_on).join(Role, Role.id == LearnerRole.role_id)
-        .where(LearnerRole.learner_id == learner.id, Role.code.in_(rules.roles),
-               LearnerRole.started_on <= today,
-               sa.or_(LearnerRole.ended_on.is_(None), LearnerRole.ended_on >= since))).all()
-    wanted: dict[date, set[tuple[str, str]]] = defaultdict(set)
-    for code, name, started, ended, accredited in held:
-        versions = catalogue.get(code)
-        if versions is None:
+    """Each CPD cycle of the scheme's roles that ended on or after ``since``, once, with its
+    recorded outcome (or, not recorded yet, the one the daily job will record), then the cycles
+    under way (an extended cycle still owed, and the current one)."""
+    roles = set(rules.roles)
+    results: list[CycleResult] = []
+    seen: set[tuple[str, date]] = set()
+    recorded = (sa.select(CycleOutcome, Role.code, Role.name)
+                .join(Role, Role.id == CycleOutcome.role_id)
+                .where(CycleOutcome.learner_id == learner.id, Role.code.in_(sorted(roles)),
+                       CycleOutcome.cycle_end >= since, CycleOutcome.due_on < today))
+    for row, code, name in session.execute(recorded):
+        seen.add((code, row.cycle_start))
+        results.append(CycleResult(code, name, Cycle(row.cycle_start, row.cycle_end),
+                                   _OUTCOME_STATUS[row.outcome], row.due_on, True,
+                                   row.reason, row.outcome))
+    for ended in cycles_to_close(session, settings, today=today,
+                                 learner_ids=frozenset({learner.id})):
+        key = (ended.role_code, ended.facts.cycle_start)
+        if ended.role_code in roles and ended.facts.cycle_end >= since and key not in seen:
+            seen.add(key)
+            results.append(CycleResult(ended.role_code, ended.role_name, ended.judgement.cycle,
+                                       _OUTCOME_STATUS[ended.facts.outcome], ended.facts.due,
+                                       True, ended.judgement.next_step, ended.facts.outcome))
+    for standing in assess(session, settings, as_of=today, scope=Scope(learner_id=learner.id)):
+        if standing.role_code not in roles:
             continue
-        anchor = (accredited or started) if _per_person(versions) else None
-        held_to = min(today, ended or today)
-        for cycle in _cycles_between(versions, anchor, max(since, started), held_to):
-            wanted[min(cycle.end, today)].add((code, name))
-    results = []
-    for as_of, roles in sorted(wanted.items()):
-        judged = {standing.role_code: standing.judgement for standing in assess(
-            session, settings, as_of=as_of, scope=Scope(learner_id=learner.id))}
-        for code, name in sorted(roles):
-            if code in judged:
-                judgement = judged[code]
-                results.append(CycleResult(code, name, judgement.cycle, judgement.status,
-                                           judgement.due, judgement.due < today,
-                                           judgement.next_step))
+        for judgement in (standing.judgement, standing.following):
+            if judgement is not None and judgement.cycle.end >= since:
+                results.append(CycleResult(
+                    standing.role_code, judgement.requirements.role_name, judgement.cycle,
+                    judgement.status, judgement.due, False, judgement.next_step))
     return tuple(sorted(results, key=lambda result: (result.cycle.start, result.role_code)))
+
+
+#: The status a recorded outcome is shown with.
+_OUTCOME_STATUS = {"met": Status.COMPLIANT, "met-late": Status.COMPLIANT,
+                   "not-met": Status.NON_COMPLIANT, "exempt": Status.EXEMPT}
 
 
 def _cycles_between(versions: frameworks.RoleRequirements, anchor: date | None, first: date,

@@ -268,7 +268,9 @@ def change_status(session: Session, settings: Settings, lead: Lead, learner: Lea
     record = _record(session, learner.id, scheme)
     errors: dict[str, str] = {}
     text = (reason or "").strip()
-    if status not in STATUS_CHANGES:
+    if not status:
+        errors["status"] = "Choose the status to change it to."
+    elif status not in STATUS_CHANGES:
         errors["status"] = (f"{status!r} is not a status a lead sets; choose one of: "
                             f"{', '.join(STATUS_CHANGES)}.")
     if not text:

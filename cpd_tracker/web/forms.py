@@ -212,9 +212,11 @@ class RenewalForm(ServiceForm):
 class StatusForm(ServiceForm):
     """A lead's decision on someone's accreditation, with the reason the officer will read."""
 
+    # Nothing is chosen at first: a decision this grave is never one click away.
     status = SelectField("Change the status to", validate_choice=False, choices=[
-        SelectChoice("suspended", "Suspended"), SelectChoice("withdrawn", "Withdrawn"),
-        SelectChoice("lapsed", "Lapsed"), SelectChoice("reinstated", "Reinstated")])
+        SelectChoice("", "Choose a status"), SelectChoice("suspended", "Suspended"),
+        SelectChoice("withdrawn", "Withdrawn"), SelectChoice("lapsed", "Lapsed"),
+        SelectChoice("reinstated", "Reinstated")])
     reason = TextAreaField("Reason", description="Kept with the decision; the officer sees it.",
                            render_kw={"rows": 3, "maxlength": REASON_MAX})
 
