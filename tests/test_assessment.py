@@ -14,6 +14,7 @@ import csv
 import io
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 from click.testing import Result
 from flask import Flask
 
-from cpd_tracker import get_state
+from cpd_tracker import frameworks, get_state
 from cpd_tracker.demo.models import DemoUser, db
 from cpd_tracker.engine.compliance import RuleResult, Status
 from cpd_tracker.exports.reports import COLUMNS
@@ -546,3 +547,31 @@ def test_a_verified_only_rule_counts_an_activity_from_the_day_it_was_verified(
 
     assert confirmation.met is met
     assert confirmation.last_done == (date(2025, 9, 1) if met else None)
+
+
+def test_a_verified_only_count_counts_what_waits_for_a_lead_apart(app: Flask,
+                                                                    tmp_path: Path) -> None:
+    """From the database up: evidence waiting for a decision is counted as waiting, not done."""
+    text = frameworks.shipped("ipp-example").read_text(encoding="utf-8")
+    verified = tmp_path / "ipp-verified.yaml"
+    impact = "            output: impact\n"
+    verified.write_text(text.replace(impact, impact + "            verified_only: true\n", 1),
+                        encoding="utf-8")
+    with app.app_context():
+        frameworks.load_file(db.session, verified, categories=[
+            code for code, _ in get_state(app).settings.categories], today=today(app))
+        db.session.commit()
+        db.session.remove()
+    priya = person(app, "pshah", "Priya Shah")
+    activity = did(app, priya, date(2025, 9, 1), title="Debrief", impact="Changed my notes.")
+    with app.app_context():
+        db.session.get(Activity, activity.id).verification = "awaiting"
+        db.session.commit()
+        db.session.remove()
+
+    [standing] = judged(app)
+
+    impact = rule(standing, "count-impact-verified")
+    assert impact.summary == "0 of 1 impact statement verified; 1 waiting for verification"
+    assert "have the 1 impact statement waiting verified by an accreditation lead" in (
+        standing.judgement.next_step)

@@ -228,7 +228,41 @@ def test_participatory_hours_count_only_learning_with_others() -> None:
 def test_verified_only_rule_ignores_unverified_hours() -> None:
     verified = hours_rule(20, verified_only=True)
     [result] = judged(role(verified), logged(15, verified=False), logged(2, verified=True)).rules
-    assert result.summary == "2 h of 20 h"
+    assert result.summary == "2 h of 20 h verified"
+
+
+def test_a_verified_only_count_says_how_many_wait_and_what_to_do_about_them() -> None:
+    """"1 of 2 live deployments" told the officer to add another when what was missing was
+    the verification of the one they had logged."""
+    deployments = count_rule(2, "live deployments", "live deployment", label="Live deployments",
+                             kinds=frozenset({"deployment"}), verified_only=True)
+    judgement = judged(role(deployments), logged(count=1, kind="deployment", verified=True),
+                       logged(count=1, kind="deployment", awaiting=True))
+    [result] = judgement.rules
+
+    assert result.summary == "1 of 2 live deployments verified; 1 waiting for verification"
+    assert result.waiting == 1
+    assert judgement.next_step.endswith(
+        "have the 1 live deployment waiting verified by an accreditation lead.")
+
+
+def test_a_verified_only_rule_needs_more_when_what_waits_is_not_enough() -> None:
+    deployments = count_rule(3, "live deployments", "live deployment", label="Live deployments",
+                             kinds=frozenset({"deployment"}), verified_only=True)
+    judgement = judged(role(deployments), logged(count=1, kind="deployment", awaiting=True),
+                       logged(count=1, kind="deployment"))  # self-declared: nothing sent
+    [result] = judgement.rules
+
+    assert result.summary == "0 of 3 live deployments verified; 1 waiting for verification"
+    assert judgement.next_step.endswith(
+        "have the 1 live deployment waiting verified by an accreditation lead and add "
+        "2 more live deployments with evidence for verification.")
+
+
+def test_verified_only_hours_waiting_are_in_hours() -> None:
+    verified = hours_rule(20, verified_only=True)
+    [result] = judged(role(verified), logged(15, awaiting=True), logged(2, verified=True)).rules
+    assert result.summary == "2 h of 20 h verified; 15 h waiting for verification"
 
 
 # --- counts of an activity kind -------------------------------------------------------------

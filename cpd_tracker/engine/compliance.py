@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from fractions import Fraction
 from typing import NamedTuple
@@ -60,6 +60,8 @@ class Tally(NamedTuple):
     verified: bool = False
     reflection: bool = False
     impact: bool = False
+    #: Its evidence waits for a lead's decision (a verified-only rule says how many wait).
+    awaiting: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,9 @@ class RuleResult:
     as_of: date
     #: For items: the date the person last completed it.
     last_done: date | None = None
+    #: For a verified-only rule: what would count once a lead verifies the evidence that waits
+    #: for a decision (minutes or count).
+    waiting: int = 0
 
     @property
     def percent(self) -> int:
@@ -121,11 +126,20 @@ class RuleResult:
         """``"14 h 30 m of 20 h"``, ``"1 of 2 reflective accounts"``,
         ``"Data protection refresher: due by 31 Mar 2027"``."""
         rule = self.rule
+        if rule.measure == "item":
+            return f"{rule.label}: {self._item_state()}"
         if rule.measure == "minutes":
-            return f"{format_minutes(self.done)} of {format_minutes(self.target)}"
-        if rule.measure == "count":
-            return f"{self.done} of {self.target} {_noun(rule, self.target)}"
-        return f"{rule.label}: {self._item_state()}"
+            text = f"{format_minutes(self.done)} of {format_minutes(self.target)}"
+        else:
+            text = f"{self.done} of {self.target} {_noun(rule, self.target)}"
+        if not rule.matches.verified_only:
+            return text
+        text += " verified"
+        if self.waiting:
+            waiting = (format_minutes(self.waiting) if rule.measure == "minutes"
+                       else str(self.waiting))
+            text += f"; {waiting} waiting for verification"
+        return text
 
     @property
     def sentence(self) -> str:
@@ -143,6 +157,8 @@ class RuleResult:
             missing = format_minutes(self.shortfall)
         else:
             missing = f"{self.shortfall} more {_noun(rule, self.shortfall)}"
+        if rule.matches.verified_only:
+            missing += " verified"
         if self.as_of > self.due:
             return (f"{rule.label}: {missing} short when the cycle ended on "
                     f"{format_date(self.due)}.")
@@ -244,6 +260,9 @@ def judge(requirements: RequirementSet, cycle: Cycle, circumstances: Circumstanc
         _judge_rule(rule, cycle, due, total, items, factor, circumstances, as_of)
         for rule, total in zip(requirements.rules, totals, strict=True)
     )
+    if any(result.rule.matches.verified_only and not result.met
+           and result.rule.measure != "item" for result in results):
+        results = tuple(_with_waiting(result, tallies) for result in results)
     status = _status(requirements, cycle, results, circumstances, as_of)
     if circumstances.extended_to:
         adjustments += (f"Extended by your accreditation lead to {format_date(due)}.",)
@@ -275,6 +294,17 @@ def _totals(requirements: RequirementSet, tallies: tuple[Tally, ...]) -> list[in
             rule = requirements.rules[index]
             totals[index] += tally[0] if rule.measure == "minutes" else tally[1]
     return totals
+
+
+def _with_waiting(result: RuleResult, tallies: tuple[Tally, ...]) -> RuleResult:
+    """A verified-only rule's result with what waits for verification counted apart."""
+    rule = result.rule
+    if not rule.matches.verified_only or rule.measure == "item" or result.met:
+        return result
+    relaxed = replace(rule.matches, verified_only=False)
+    waiting = sum(tally.minutes if rule.measure == "minutes" else tally.count
+                  for tally in tallies if tally.awaiting and matches(relaxed, tally))
+    return replace(result, waiting=waiting) if waiting else result
 
 
 def _judge_rule(rule: Rule, cycle: Cycle, due: date, done: int,
@@ -357,9 +387,32 @@ def _need(result: RuleResult) -> str:
     rule = result.rule
     if rule.measure == "item":
         return f"complete {rule.label}"
+    if rule.matches.verified_only:
+        return _verified_need(result)
     if rule.measure == "minutes":
         return f"log {format_minutes(result.shortfall)} more {rule.noun}"
     return f"add {result.shortfall} more {_noun(rule, result.shortfall)}"
+
+
+def _verified_need(result: RuleResult) -> str:
+    """What a verified-only rule still needs: verification of what waits, then more."""
+    rule = result.rule
+
+    def amount(value: int) -> str:
+        return (format_minutes(value) if rule.measure == "minutes"
+                else f"{value} {_noun(rule, value)}")
+
+    waiting = min(result.waiting, result.shortfall)
+    more = result.shortfall - waiting
+    parts = []
+    if waiting:
+        parts.append(f"have the {amount(result.waiting)} waiting verified by an accreditation "
+                     "lead")
+    if more:
+        added = (f"log {format_minutes(more)} more {rule.noun}" if rule.measure == "minutes"
+                 else f"add {more} more {_noun(rule, more)}")
+        parts.append(f"{added} with evidence for verification")
+    return " and ".join(parts)
 
 
 def _noun(rule: Rule, number: int) -> str:

@@ -122,6 +122,14 @@ class RequirementSet:
     pro_rata: frozenset[ProRataBasis] = frozenset()
     at_risk_days: int = DEFAULT_AT_RISK_DAYS
     reminder_days: tuple[int, ...] = DEFAULT_REMINDER_DAYS
+    #: The framework's title, as people read it ("Intelligence Professionalisation
+    #: Programme"); ``framework`` is its code.
+    framework_title: str = ""
     #: CPD dated after a cycle's end and up to the date a lead extended it to counts towards
     #: that (owed) cycle; ``"both"``: towards the cycle under way too.
     extension_counts: ExtensionCounts = "owed"
+
+    @property
+    def framework_name(self) -> str:
+        """``"Intelligence Professionalisation Programme 2026"``: the title and the version."""
+        return f"{self.framework_title or self.framework} {self.version}"

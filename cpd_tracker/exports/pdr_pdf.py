@@ -112,8 +112,8 @@ def _role_section(judgement: Judgement, s: dict[str, ParagraphStyle]) -> list[An
                         "</b></font>", s["cell"]),
               Paragraph(f"<b>Cycle:</b> {format_date(cycle.start)} to {format_date(cycle.end)}"
                         f"{due}", s["cell"]),
-              Paragraph(f"<b>Framework:</b> {_text(requirements.framework)} "
-                        f"{_text(requirements.version)}", s["cell"])]]
+              Paragraph(f"<b>Framework:</b> {_text(requirements.framework_name)}",
+                        s["cell"])]]
     badge = _table(facts, [50 * mm, 64 * mm, 56 * mm], header=False, extra=(
         ("BACKGROUND", (0, 0), (0, 0), colors.HexColor(fill)),
         ("LEFTPADDING", (0, 0), (-1, -1), 5)))

@@ -88,13 +88,15 @@ def versions_of(spec: FrameworkSpec, *, categories: dict[str, str] | None = None
     """A checked file's requirement sets, by version label then role code (no database)."""
     return {
         version.version: requirement_sets(stored_definition(spec, version),
-                                          framework=spec.framework, categories=categories)
+                                          framework=spec.framework, categories=categories,
+                                          title=spec.title)
         for version in spec.versions
     }
 
 
 def requirement_sets(definition: dict[str, Any], *, framework: str = "",
-                     categories: dict[str, str] | None = None) -> dict[str, RequirementSet]:
+                     categories: dict[str, str] | None = None, title: str = ""
+                     ) -> dict[str, RequirementSet]:
     """The requirement sets of one stored version, by role code."""
     version = VersionSpec.model_validate(
         {key: definition[key] for key in ("version", "effective_from", "effective_to", "roles")})
@@ -102,13 +104,14 @@ def requirement_sets(definition: dict[str, Any], *, framework: str = "",
     items = {item["code"]: item["name"] for item in definition.get("items", [])}
     return {
         role.code: _requirement_set(framework, version.version, role, kinds, items,
-                                    categories or {})
+                                    categories or {}, title)
         for role in version.roles
     }
 
 
 def _requirement_set(framework: str, version: str, role: RoleSpec, kinds: dict[str, Any],
-                     items: dict[str, str], categories: dict[str, str]) -> RequirementSet:
+                     items: dict[str, str], categories: dict[str, str],
+                     title: str = "") -> RequirementSet:
     cycle = role.cycle
     if isinstance(cycle, FixedCycleSpec):
         start = cycle.start if isinstance(cycle.start, date) else date(
@@ -120,6 +123,7 @@ def _requirement_set(framework: str, version: str, role: RoleSpec, kinds: dict[s
         policy = CyclePolicy("rolling", months=cycle.months)
     return RequirementSet(
         framework=framework, version=version, role_code=role.code, role_name=role.name,
+        framework_title=title,
         cycle=policy,
         rules=tuple(_rule(rule, kinds, items, categories) for rule in role.rules),
         pro_rata=frozenset(role.pro_rata), at_risk_days=role.at_risk_days,
@@ -200,7 +204,7 @@ def catalogue(session: Session, role_codes: Iterable[str] | None = None, *,
     for framework in session.scalars(query):
         ordered = list(framework.versions)
         for position, version in enumerate(ordered):
-            sets = _cached_sets(framework.code, version, categories or {})
+            sets = _cached_sets(framework.code, framework.title, version, categories or {})
             ends = version.effective_to
             if ends is None and position + 1 < len(ordered):
                 ends = ordered[position + 1].effective_from - timedelta(days=1)
@@ -228,17 +232,17 @@ def vocabulary_for(session: Session, role_codes: Iterable[str]
     return sorted(kinds.items(), key=lambda p: p[1]), sorted(items.items(), key=lambda p: p[1])
 
 
-_CACHE: dict[tuple[str, str, tuple[tuple[str, str], ...]], dict[str, RequirementSet]] = {}
+_CACHE: dict[tuple[str, str, str, tuple[tuple[str, str], ...]], dict[str, RequirementSet]] = {}
 
 
-def _cached_sets(framework: str, version: FrameworkVersion,
+def _cached_sets(framework: str, title: str, version: FrameworkVersion,
                  categories: dict[str, str]) -> dict[str, RequirementSet]:
     # Stored versions never change in place (a new checksum is a new key), so parsing each
     # once per process is safe and keeps My CPD from re-validating JSON on every request.
-    key = (framework, version.checksum, tuple(sorted(categories.items())))
+    key = (framework, title, version.checksum, tuple(sorted(categories.items())))
     if key not in _CACHE:
         _CACHE[key] = requirement_sets(version.definition, framework=framework,
-                                       categories=categories)
+                                       categories=categories, title=title)
     return _CACHE[key]
 
 

@@ -240,6 +240,7 @@ def _tallies(session: Session, holdings: list[_Holding], scope: Scope, as_of: da
         "verified": _verified_by(as_of),
         "reflection": sa.func.coalesce(sa.func.length(Activity.reflection), 0) > 0,
         "impact": sa.func.coalesce(sa.func.length(Activity.impact), 0) > 0,
+        "awaiting": Activity.verification == "awaiting",
     }
     grouped: list[Any] = [activity_role.c.role_id, Activity.learner_id]
     if personal:
@@ -293,7 +294,7 @@ def _facts_looked_at(sets: Iterator[RequirementSet] | Any) -> set[str]:
             if found.participatory is not None:
                 looked_at.add("participatory")
             if found.verified_only:
-                looked_at.add("verified")
+                looked_at.update(("verified", "awaiting"))
             if found.output:
                 looked_at.add(found.output)
     return looked_at

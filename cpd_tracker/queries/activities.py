@@ -9,6 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from cpd_tracker import frameworks
 from cpd_tracker.config import Settings
 from cpd_tracker.engine.cycles import annual_cycle
 from cpd_tracker.judging.assessment import Scope, Standing, assess
@@ -36,6 +37,13 @@ class OfficerRecord:
     since: date
     #: The person's ended cycles with their recorded outcomes, newest first (the last ten).
     past: list[PastCycle] = field(default_factory=list)
+    #: The names of the kinds of record and named items their frameworks speak of, by code:
+    #: a person reads "Reflective account", never ``reflective-account``.
+    names: dict[str, str] = field(default_factory=dict)
+
+    def name_of(self, code: str | None) -> str | None:
+        """A kind's or item's name, or the code if no framework names it."""
+        return self.names.get(code, code) if code else None
 
 
 def officer_record(session: Session, settings: Settings, learner: Learner, *,
@@ -50,8 +58,11 @@ def officer_record(session: Session, settings: Settings, learner: Learner, *,
         .options(selectinload(Activity.roles))
         .order_by(Activity.activity_date.desc(), Activity.id.desc())
     ))
+    codes = {s.role_code for s in standings} | {r.code for a in activities for r in a.roles}
+    kinds, items = frameworks.vocabulary_for(session, sorted(codes)) if codes else ([], [])
     return OfficerRecord(standings, activities, since,
-                         past_cycles(session, learner_ids=[learner.id], limit=PAST_SHOWN))
+                         past_cycles(session, learner_ids=[learner.id], limit=PAST_SHOWN),
+                         {**dict(kinds), **dict(items)})
 
 
 def evidence_for(session: Session, learner_id: int, activity_iris: list[str]

@@ -71,8 +71,12 @@ def activity_page(activity_id: int, form: EvidenceForm | None = None, status: in
     files = evidence_for(state.session, activity.learner_id, [activity.activity_iri])
     accountabilities = dict(frameworks.accountabilities_for(
         state.session, [role.code for role in activity.roles]))
+    kinds, items = frameworks.vocabulary_for(state.session,
+                                             [role.code for role in activity.roles])
+    names = {**dict(kinds), **dict(items)}
     return render_template(
         "cpd_tracker/activity.html", activity=activity, own=own,
+        name_of=lambda code: names.get(code, code) if code else None,
         evidence=files.get(activity.activity_iri, []), form=form or EvidenceForm(),
         category_label=state.settings.category_label, accountabilities=accountabilities,
         max_mb=state.settings.evidence_max_bytes / (1024 * 1024),
