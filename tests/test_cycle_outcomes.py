@@ -306,3 +306,44 @@ def test_my_cpd_and_the_persons_record_show_past_cycles_with_their_outcomes(
     theirs = lead.get(f"/cpd/people/{priya.reference}")
     assert theirs.status_code == 200
     assert past_rows(theirs.get_data(as_text=True))[0] == (last.start.isoformat(), "not-met")
+
+
+def test_leads_filter_the_people_list_and_the_api_by_how_the_last_cycle_ended(
+        app: Flask) -> None:
+    priya = person(app)
+    everything_but_hours(app, priya, 16)
+    gareth = person(app, "glewis", "Gareth Lewis")
+    last = annual_cycle(annual_cycle(today(app), (4, 1)).start - timedelta(days=1), (4, 1))
+    day = last.start + timedelta(days=40)
+    did(app, gareth, day, 6, title="Data protection refresher", category="formal",
+        item="data-protection", reflection="MoPI grading.", impact="Fewer errors.")
+    did(app, gareth, day + timedelta(days=1), 14, category="work-based", reflection="Shadowing.")
+    close(app, today(app))
+    officer(app, "mevans", name="DI Mark Evans", roles=())
+    get_state(app).access = lambda user: Access(
+        user.get_id(), lead_scopes=(LeadScope("force"),) if user.get_id() == "mevans" else ())
+    lead = app.test_client()
+    sign_in(lead, "mevans")
+
+    def listed(**query: str) -> list[str]:
+        page = lead.get("/cpd/people", query_string=query)
+        assert page.status_code == 200
+        return re.findall(r'<tr data-reference="([a-z]+)"', page.get_data(as_text=True))
+
+    assert listed(last_cycle="not-met") == ["pshah"]
+    assert listed(last_cycle="met") == ["glewis"]
+    assert listed(last_cycle="none") == []
+    page = lead.get("/cpd/people", query_string={"last_cycle": "late"})
+    assert page.status_code == 400 and "last_cycle" in page.get_data(as_text=True)
+
+    api = lead.get("/cpd/api/v1/compliance", query_string={"last_cycle": "met"}).get_json()
+    [item] = api["items"]
+    assert (item["reference"], item["last_cycle"]) == (
+        "glewis", {"end": last.end.isoformat(), "outcome": "met"})
+    person_api = lead.get("/cpd/api/v1/people/pshah/compliance").get_json()
+    assert person_api["past_cycles"][0] == {
+        "role": OFFICER, "role_name": "Intelligence Officer",
+        "cycle_start": last.start.isoformat(), "cycle_end": last.end.isoformat(),
+        "due": last.end.isoformat(), "outcome": "not-met", "outcome_label": "Not met",
+        "not_met": ["CPD hours"], "judged_by": "cpd-tracker",
+        "reason": "Judged by cpd-tracker when the cycle's due date passed."}

@@ -21,6 +21,7 @@ from cpd_tracker import get_state
 from cpd_tracker.demo.models import db
 from cpd_tracker.exports import pdr, pdr_pdf
 from cpd_tracker.models import Activity, Evidence, Learner
+from cpd_tracker.services import outcomes
 from tests.factories import logged, officer, today
 
 GENERATED = datetime(2026, 3, 14, 9, 30, tzinfo=timezone.utc)
@@ -227,3 +228,20 @@ def test_filename_is_safe_and_dated(app: Flask) -> None:
 
     assert pdr.filename(found, "pdf") == f"cpd-record-o-brien-x-y-{today(app)}.pdf"
     assert pdr.filename(found, ".CSV").endswith(".csv")
+
+
+def test_the_pdf_for_the_pdr_lists_past_cycles_and_how_each_ended(app: Flask) -> None:
+    learner = officer(app, name="DC Priya Shah")
+    with app.app_context():
+        outcomes.close_cycles(db.session, get_state(app).settings, today=today(app))
+        db.session.remove()
+
+    found = record(app, learner)
+    text = flat(" ".join(pages_text(pdr_pdf.pdf(found))))
+
+    assert found.past and all(past.outcome == "not-met" for past in found.past)
+    last = found.past[0]
+    assert "Past cycles" in text
+    assert (f"{last.cycle.start:%-d %b %Y} to {last.cycle.end:%-d %b %Y} Not met CPD hours"
+            in text)
+    assert "Intelligence Professionalisation Programme" in text  # the title, not the code

@@ -26,6 +26,7 @@ from cpd_tracker.engine.words import format_date
 from cpd_tracker.exports.reports import safe_cell
 from cpd_tracker.models import Learner
 from cpd_tracker.queries.activities import evidence_for, officer_record
+from cpd_tracker.queries.outcomes import PastCycle
 
 #: The CSV's columns, one row per activity: ``date`` (ISO), ``title``, ``category`` (its label),
 #: ``minutes``, ``hours`` (decimal, for sums), ``kind`` and ``item`` (labels, or empty),
@@ -114,6 +115,8 @@ class ExportRecord:
     roles: tuple[Judgement, ...]
     #: Oldest first: a record is read as a history.
     activities: tuple[ExportActivity, ...]
+    #: The last ended cycles and how each ended, newest first.
+    past: tuple[PastCycle, ...] = ()
 
 
 def record_for_export(session: Session, settings: Settings, learner: Learner, *, today: date,
@@ -146,8 +149,9 @@ def record_for_export(session: Session, settings: Settings, learner: Learner, *,
         name=learner.name, reference=learner.reference, unit=learner.org_unit,
         since=found.since, until=today,
         generated_at=(now or settings.now()).astimezone(settings.timezone),
-        roles=tuple(standing.judgement for standing in found.standings),
-        activities=activities,
+        roles=tuple(judgement for standing in found.standings
+                    for judgement in (standing.judgement, standing.following) if judgement),
+        activities=activities, past=tuple(found.past),
     )
 
 

@@ -181,6 +181,20 @@ def _activity_section(a: ExportActivity, s: dict[str, ParagraphStyle]) -> list[A
     return [KeepTogether(parts[:2]), *parts[2:], Spacer(1, 10)]
 
 
+def _past_cycles(record: ExportRecord, s: dict[str, ParagraphStyle]) -> list[Any]:
+    """The ended cycles and how each ended, as recorded."""
+    rows = [[Paragraph(head, s["head"]) for head in ("Role", "Cycle", "Outcome", "Not met")]]
+    for past in record.past:
+        extended = (f", extended to {format_date(past.due)}"
+                    if past.due != past.cycle.end else "")
+        rows.append([Paragraph(_text(past.role_name), s["cell"]),
+                     Paragraph(f"{format_date(past.cycle.start)} to "
+                               f"{format_date(past.cycle.end)}{extended}", s["cell"]),
+                     Paragraph(_text(past.label), s["cell"]),
+                     Paragraph(_text("; ".join(past.unmet) or "-"), s["cell"])])
+    return [_table(rows, [40 * mm, 52 * mm, 34 * mm, 44 * mm])]
+
+
 def _story(record: ExportRecord) -> list[Any]:
     s = _styles()
     who = " · ".join(_text(part) for part in (f"Reference {record.reference}", record.unit)
@@ -197,6 +211,8 @@ def _story(record: ExportRecord) -> list[Any]:
     if not record.roles:
         story.append(Paragraph("No role with a CPD requirement is held yet; the activities "
                                "below are still recorded.", s["body"]))
+    if record.past:
+        story += [Paragraph("Past cycles", s["h2"]), *_past_cycles(record, s), Spacer(1, 6)]
     story += [CondPageBreak(50 * mm), Paragraph("Activities at a glance", s["h2"])]
     if not record.activities:
         story.append(Paragraph("No CPD logged in this period.", s["body"]))

@@ -32,6 +32,7 @@ from cpd_tracker.judging.assessment import Scope, Standing, assess
 from cpd_tracker.models import (
     Activity,
     CurrentStanding,
+    CycleOutcome,
     Learner,
     Role,
     StandingMark,
@@ -164,17 +165,37 @@ def _insert(session: Session, standings: Sequence[Standing], today: date,
         managers.update((learner_id, manager) for learner_id, manager in session.execute(
             sa.select(Learner.id, Learner.line_manager_reference)
             .where(Learner.id.in_(people[start:start + 5000]))))
+    outcomes = _last_outcomes(session, people if len(people) <= 5000 else None)
     rows = [row(standing, *roles[standing.role_code], managers.get(standing.learner_id),
-                today, last.get(standing.learner_id)) for standing in standings]
+                today, last.get(standing.learner_id),
+                outcomes.get((standing.learner_id, roles[standing.role_code][0])))
+            for standing in standings]
     insert = sa.insert(CurrentStanding.__table__)
     connection = session.connection()
     for start in range(0, len(rows), 5000):
         connection.execute(insert, rows[start:start + 5000])
 
 
+def _last_outcomes(session: Session, people: list[int] | None
+                   ) -> dict[tuple[int, int], tuple[str, date]]:
+    """Each person's last recorded cycle outcome in each role: (outcome, cycle end)."""
+    query = sa.select(CycleOutcome.learner_id, CycleOutcome.role_id, CycleOutcome.cycle_end,
+                      CycleOutcome.outcome)
+    if people is not None:
+        query = query.where(CycleOutcome.learner_id.in_(people))
+    found: dict[tuple[int, int], tuple[str, date]] = {}
+    for learner_id, role_id, end, outcome in session.execute(query):
+        known = found.get((learner_id, role_id))
+        if known is None or known[1] < end:
+            found[(learner_id, role_id)] = (outcome, end)
+    return found
+
+
 def row(standing: Standing, role_id: int, role_name: str, line_manager: str | None,
-        today: date, last_activity: date | None) -> dict[str, Any]:
-    """The ``cpd_standing`` row for one judgement."""
+        today: date, last_activity: date | None,
+        last_cycle: tuple[str, date] | None = None) -> dict[str, Any]:
+    """The ``cpd_standing`` row for one judgement (``last_cycle``: the outcome and last day of
+    the person's last recorded cycle in the role)."""
     judgement = standing.judgement
     timed = [result for result in judgement.rules if result.rule.measure == "minutes"]
     main = max(timed, key=lambda result: result.full_target, default=None)
@@ -196,6 +217,8 @@ def row(standing: Standing, role_id: int, role_name: str, line_manager: str | No
         "target_minutes": main.target if main else None,
         "percent": sum(percents) // len(percents) if percents else 100,
         "last_activity_on": last_activity,
+        "last_outcome": last_cycle[0] if last_cycle else None,
+        "last_cycle_end": last_cycle[1] if last_cycle else None,
         "rules_text": "; ".join(rule_text(result) for result in judgement.rules),
         "next_step": judgement.next_step,
         "judged_on": today,

@@ -111,6 +111,10 @@ class CurrentStanding(Base):
     #: Of every rule together: what share is done, 0 to 100, for sorting by progress.
     percent: Mapped[int] = mapped_column(sa.Integer)
     last_activity_on: Mapped[date | None] = mapped_column(sa.Date)
+    #: The recorded outcome of the person's last ended cycle in the role (``met``,
+    #: ``met-late``, ``not-met``, ``exempt``) and that cycle's last day; ``None`` before any.
+    last_outcome: Mapped[str | None] = mapped_column(sa.String(16), index=True)
+    last_cycle_end: Mapped[date | None] = mapped_column(sa.Date)
     #: Every rule's figures and the next step, as the compliance report writes them.
     rules_text: Mapped[str] = mapped_column(sa.Text)
     next_step: Mapped[str] = mapped_column(sa.Text)

@@ -20,6 +20,7 @@ from cpd_tracker.engine.compliance import Status
 from cpd_tracker.errors import Refused
 from cpd_tracker.models import CurrentStanding, Learner, Role
 from cpd_tracker.paging import Page, page_of
+from cpd_tracker.record.cycle_statements import OUTCOMES
 
 #: What the list can be sorted by (``-`` before a key sorts the other way).
 SORTS = {
@@ -32,6 +33,8 @@ SORTS = {
     "role": "Role",
 }
 PER_PAGE = 50
+#: The "last cycle" filter's choices: each outcome, and no ended cycle yet.
+LAST_CYCLES = {**OUTCOMES, "none": "No cycle ended yet"}
 SEARCH_LONGEST = 100
 
 
@@ -47,6 +50,9 @@ class PeopleFilter:
     due_before: date | None = None
     #: Part of a name or a reference, any case.
     search: str | None = None
+    #: How the last ended cycle ended (``met``, ``met-late``, ``not-met``, ``exempt``), or
+    #: ``none`` for people with no ended cycle yet.
+    last_cycle: str | None = None
     sort: str = "name"
     descending: bool = False
 
@@ -55,7 +61,7 @@ class PeopleFilter:
         found: dict[str, Any] = {}
         if self.statuses:
             found["status"] = [status.value for status in self.statuses]
-        for name in ("role", "unit", "search"):
+        for name in ("role", "unit", "search", "last_cycle"):
             if getattr(self, name):
                 found[name] = getattr(self, name)
         if self.due_before:
@@ -102,10 +108,14 @@ def parse_filter(args: Mapping[str, Any]) -> PeopleFilter:
     if sort.removeprefix("-") not in SORTS:
         raise Refused(f"{sort!r} is not a sort; use one of {', '.join(SORTS)} "
                         "(with - before it for the other way)", field="sort")
+    last_cycle = one("last_cycle", 16)
+    if last_cycle is not None and last_cycle not in LAST_CYCLES:
+        raise Refused(f"{last_cycle!r} is not how a cycle ends; use one of "
+                      + ", ".join(LAST_CYCLES), field="last_cycle")
     return PeopleFilter(statuses=tuple(dict.fromkeys(statuses)), role=one("role", 64),
                         unit=one("unit", 255), due_before=due_before,
-                        search=one("search", SEARCH_LONGEST), sort=sort.removeprefix("-"),
-                        descending=descending)
+                        search=one("search", SEARCH_LONGEST), last_cycle=last_cycle,
+                        sort=sort.removeprefix("-"), descending=descending)
 
 
 def choices(session: Session) -> tuple[list[tuple[str, str]], list[str]]:
@@ -140,6 +150,14 @@ class PersonRow:
     version: str = ""
     rules_text: str = ""
     next_step: str = ""
+    #: The recorded outcome of the last ended cycle, and its last day.
+    last_outcome: str | None = None
+    last_cycle_end: date | None = None
+
+    @property
+    def last_outcome_label(self) -> str:
+        """``"Not met"``, or ``"—"`` before any cycle has ended."""
+        return OUTCOMES.get(self.last_outcome or "", "—")
 
 
 _COLUMNS = (CurrentStanding.reference, CurrentStanding.name, CurrentStanding.org_unit,
@@ -148,7 +166,8 @@ _COLUMNS = (CurrentStanding.reference, CurrentStanding.name, CurrentStanding.org
             CurrentStanding.percent, CurrentStanding.last_activity_on,
             CurrentStanding.next_due_on, CurrentStanding.due_on, CurrentStanding.cycle_start,
             CurrentStanding.cycle_end, CurrentStanding.framework, CurrentStanding.version,
-            CurrentStanding.rules_text, CurrentStanding.next_step)
+            CurrentStanding.rules_text, CurrentStanding.next_step,
+            CurrentStanding.last_outcome, CurrentStanding.last_cycle_end)
 
 
 def people(session: Session, access: permissions.Access, chosen: PeopleFilter, *,
@@ -169,7 +188,8 @@ def all_people(session: Session, access: permissions.Access, chosen: PeopleFilte
 #: The people list's export: one row a standing, what the page shows and what it summarises.
 EXPORT_COLUMNS = ("reference", "name", "unit", "role", "role_name", "status", "hours_done",
                   "hours_target", "percent", "last_activity", "next_due", "due",
-                  "cycle_start", "cycle_end", "framework", "version", "rules", "next_step")
+                  "cycle_start", "cycle_end", "framework", "version", "rules", "next_step",
+                  "last_cycle_end", "last_cycle_outcome")
 
 
 def export_rows(rows: Iterator[PersonRow]) -> Iterator[tuple[Any, ...]]:
@@ -179,7 +199,7 @@ def export_rows(rows: Iterator[PersonRow]) -> Iterator[tuple[Any, ...]]:
                row.status.value, _hours(row.done_minutes), _hours(row.target_minutes),
                row.percent, row.last_activity_on, row.next_due_on, row.due_on,
                row.cycle_start, row.cycle_end, row.framework, row.version, row.rules_text,
-               row.next_step)
+               row.next_step, row.last_cycle_end, row.last_outcome)
 
 
 def _hours(minutes: int | None) -> float | None:
@@ -206,6 +226,10 @@ def _filtered(query: sa.Select[Any], access: permissions.Access,
         query = query.where(standing.org_unit == chosen.unit)
     if chosen.due_before:
         query = query.where(standing.next_due_on <= chosen.due_before)
+    if chosen.last_cycle == "none":
+        query = query.where(standing.last_outcome.is_(None))
+    elif chosen.last_cycle:
+        query = query.where(standing.last_outcome == chosen.last_cycle)
     if chosen.search:
         pattern = "%" + _escaped(chosen.search.casefold()) + "%"
         query = query.where(standing.search_text.like(pattern, escape="\\"))

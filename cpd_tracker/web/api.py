@@ -26,7 +26,7 @@ from cpd_tracker.judging.assessment import Scope, assess
 from cpd_tracker.models import Activity, Learner, Role, activity_role
 from cpd_tracker.paging import MAX_PAGE, page_of
 from cpd_tracker.permissions import VERIFY, VIEW_RECORD
-from cpd_tracker.queries import people
+from cpd_tracker.queries import outcomes, people
 from cpd_tracker.state import TrackerState, get_state
 from cpd_tracker.web import openapi
 
@@ -121,8 +121,8 @@ def scope_compliance() -> Response:
     who = caller()
     if not who.may(VERIFY, None):
         raise ApiError(403, "only accreditation leads (or a token with scopes) see a scope")
-    args = _arguments({"status", "role", "unit", "due_before", "search", "sort", "page",
-                       "per_page"})
+    args = _arguments({"status", "role", "unit", "due_before", "search", "last_cycle", "sort",
+                       "page", "per_page"})
     chosen = people.parse_filter(args)
     page, per_page = _page(args)
     today = who.state.today()
@@ -146,9 +146,19 @@ def person_compliance(reference: str) -> Response:
     today = who.state.today()
     judged = assess(who.state.session, who.state.settings, as_of=today,
                     scope=Scope(learner_id=learner.id))
+    past = outcomes.past_cycles(who.state.session, learner_ids=[learner.id])
     return jsonify({"reference": learner.reference, "name": learner.name,
                     "unit": learner.org_unit, "as_of": today.isoformat(),
-                    "roles": [reports.standing_json(standing) for standing in judged]})
+                    "roles": [reports.standing_json(standing) for standing in judged],
+                    "past_cycles": [_past_item(cycle) for cycle in past]})
+
+
+def _past_item(cycle: outcomes.PastCycle) -> dict[str, Any]:
+    return {"role": cycle.role_code, "role_name": cycle.role_name,
+            "cycle_start": cycle.cycle.start.isoformat(),
+            "cycle_end": cycle.cycle.end.isoformat(), "due": cycle.due.isoformat(),
+            "outcome": cycle.outcome, "outcome_label": cycle.label, "not_met": list(cycle.unmet),
+            "judged_by": cycle.judged_by, "reason": cycle.reason}
 
 
 @_answer
@@ -264,6 +274,8 @@ def _standing_item(row: people.PersonRow) -> dict[str, Any]:
         "next_due": row.next_due_on.isoformat() if row.next_due_on else None,
         "last_activity": row.last_activity_on.isoformat() if row.last_activity_on else None,
         "next_step": row.next_step,
+        "last_cycle": ({"end": row.last_cycle_end.isoformat(), "outcome": row.last_outcome}
+                       if row.last_outcome and row.last_cycle_end else None),
     }
 
 

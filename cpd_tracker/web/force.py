@@ -60,6 +60,7 @@ def people_page() -> tuple[str, int]:
     roles, units = people.choices(state.session)
     return render_template("cpd_tracker/people.html", page=found, chosen=chosen,
                            statuses=list(Status), sorts=people.SORTS,
+                           last_cycles=people.LAST_CYCLES,
                            roles=roles, units=units,
                            scope=_scope(chosen.role, chosen.unit)), 200
 

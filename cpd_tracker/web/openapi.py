@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from cpd_tracker.engine.compliance import Status
-from cpd_tracker.queries.people import SEARCH_LONGEST, SORTS
+from cpd_tracker.queries.people import LAST_CYCLES, SEARCH_LONGEST, SORTS
+from cpd_tracker.record.cycle_statements import OUTCOMES
 
 #: Text without control characters (PostgreSQL refuses NUL; nothing needs the others).
 _PRINTABLE = "^[^\\x00-\\x1f\\x7f]*$"
@@ -70,6 +71,7 @@ def _paged(item: str) -> dict[str, Any]:
 
 
 _STATUS = {"type": "string", "enum": [status.value for status in Status]}
+_OUTCOME = {"type": "string", "enum": list(OUTCOMES)}
 
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
@@ -93,7 +95,23 @@ SCHEMAS: dict[str, Any] = {
             "framework": {"type": "string"}, "version": {"type": "string"},
             "cycle_start": _DATE, "cycle_end": _DATE, "due": _DATE,
             "next_due": _NULLABLE_DATE, "last_activity": _NULLABLE_DATE,
-            "next_step": {"type": "string"}}},
+            "next_step": {"type": "string"},
+            "last_cycle": {"type": ["object", "null"],
+                           "description": "The last ended cycle's recorded outcome.",
+                           "required": ["end", "outcome"],
+                           "properties": {"end": _DATE, "outcome": _OUTCOME}}}},
+    "PastCycle": {
+        "type": "object", "description": "An ended cycle and how it ended, as recorded.",
+        "required": ["role", "role_name", "cycle_start", "cycle_end", "due", "outcome",
+                     "outcome_label", "not_met", "judged_by", "reason"],
+        "properties": {
+            "role": {"type": "string"}, "role_name": {"type": "string"},
+            "cycle_start": _DATE, "cycle_end": _DATE,
+            "due": {**_DATE, "description": "Its last day, or the date it was extended to."},
+            "outcome": _OUTCOME, "outcome_label": {"type": "string"},
+            "not_met": {"type": "array", "items": {"type": "string"},
+                        "description": "The rules not met, by name."},
+            "judged_by": {"type": "string"}, "reason": {"type": "string"}}},
     "Rule": {"type": "object", "required": ["code", "label", "measure", "done", "target",
                                             "met", "summary", "due"],
              "properties": {"code": {"type": "string"}, "label": {"type": "string"},
@@ -118,7 +136,9 @@ SCHEMAS: dict[str, Any] = {
             "reference": {"type": "string"}, "name": {"type": "string"},
             "unit": {"type": ["string", "null"]}, "as_of": _DATE,
             "roles": {"type": "array",
-                      "items": {"$ref": "#/components/schemas/RoleCompliance"}}}},
+                      "items": {"$ref": "#/components/schemas/RoleCompliance"}},
+            "past_cycles": {"type": "array", "description": "Newest first.",
+                            "items": {"$ref": "#/components/schemas/PastCycle"}}}},
     "Activity": {
         "type": "object", "required": ["id", "statement_id", "reference", "date", "title",
                                        "minutes", "category", "verification", "roles",
@@ -163,6 +183,9 @@ def document(*, server: str) -> dict[str, Any]:
                     _query("unit", _text(255, "An organisational unit.")),
                     _query("due_before", dict(_DATE), "Something owed by this date."),
                     _query("search", _text(SEARCH_LONGEST, "Part of a name or reference.")),
+                    _query("last_cycle", {"type": "string",
+                                          "enum": list(LAST_CYCLES)},
+                           "How the last ended cycle ended ('none': no cycle ended yet)."),
                     _query("sort", {"type": "string", "enum": _SORT_VALUES,
                                     "default": "name"},
                            "Sort key; '-' before it for the other way."),

@@ -4,6 +4,8 @@
 not met with the rules unmet, or exempt), projected from the ``judged-cycle`` statements the
 daily job records when a cycle's due date passes, and those of leads who judge a cycle again.
 The first daily run after the upgrade records the cycles that have already ended.
+``cpd_standing`` gains the last recorded outcome of each person in each role (for the leads'
+"last cycle" filter), filled by the next standings pass.
 
 Revision ID: 0008
 Revises: 0007
@@ -53,9 +55,18 @@ def upgrade() -> None:
     with op.batch_alter_table("cpd_cycle_outcome", schema=None) as batch_op:
         batch_op.create_index("ix_cpd_cycle_outcome_role_end", ["role_id", "cycle_end"],
                               unique=False)
+    with op.batch_alter_table("cpd_standing", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("last_outcome", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("last_cycle_end", sa.Date(), nullable=True))
+        batch_op.create_index(batch_op.f("ix_cpd_standing_last_outcome"), ["last_outcome"],
+                              unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cpd_standing", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cpd_standing_last_outcome"))
+        batch_op.drop_column("last_cycle_end")
+        batch_op.drop_column("last_outcome")
     with op.batch_alter_table("cpd_cycle_outcome", schema=None) as batch_op:
         batch_op.drop_index("ix_cpd_cycle_outcome_role_end")
     op.drop_table("cpd_cycle_outcome")
