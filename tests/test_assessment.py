@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from cpd_tracker.judging.assessment import Scope, Standing, assess
 from cpd_tracker.models import Activity, Learner
 from cpd_tracker.record.identities import Lead
 from cpd_tracker.record.learners import assign_role
-from cpd_tracker.services import allowances, outcomes
+from cpd_tracker.services import accreditation, allowances, outcomes
 from tests.factories import framework, logged, officer, today
 
 OFFICER = "intelligence-officer"
@@ -75,10 +75,18 @@ def refresher(app: Flask, learner: Learner, day: date, hours: float = 1, **kwarg
 
 def assign(app: Flask, learner: Learner, role: str, started_on: date,
            ended_on: date | None = None, *, accredited_on: date | None = None) -> None:
+    """Give ``learner`` the role and, with ``accredited_on``, record their accreditation in
+    the role's scheme as the officer would on their accreditation page."""
     with app.app_context():
-        assign_role(db.session, db.session.get(Learner, learner.id), role, started_on,
-                    ended_on, accredited_on=accredited_on)
+        attached = db.session.get(Learner, learner.id)
+        assign_role(db.session, attached, role, started_on, ended_on)
         db.session.commit()
+        if accredited_on is not None:
+            [scheme] = frameworks.schemes_for(db.session, [role])
+            accreditation.record_accreditation(
+                db.session, get_state(app).settings, attached, scheme.scheme,
+                status="accredited", accredited_on=accredited_on,
+                submission_id=f"{role}-{accredited_on}")
         db.session.remove()
 
 
@@ -575,3 +583,27 @@ def test_a_verified_only_count_counts_what_waits_for_a_lead_apart(app: Flask,
     assert impact.summary == "0 of 1 impact statement verified; 1 waiting for verification"
     assert "have the 1 impact statement waiting verified by an accreditation lead" in (
         standing.judgement.next_step)
+
+
+def test_cycles_from_the_accreditation_date_move_when_a_lead_approves_a_renewal(
+        app: Flask) -> None:
+    """One accreditation date: the record's. Before, cycles read a copy given to assign_role,
+    and recording or renewing the accreditation did not move them."""
+    framework(app, "gphc-revalidation")
+    asha = person(app, "aokafor", "Asha Okafor", roles=())
+    registered = today(app) - timedelta(days=330)  # renewal opened 60 days before expiry
+    assign(app, asha, "gphc-registrant", JOINED, accredited_on=registered)
+
+    [before] = judged(app, as_of=today(app))
+    assert before.judgement.cycle.start == registered
+
+    with app.app_context():
+        settings = get_state(app).settings
+        renewal = accreditation.submit_renewal(
+            db.session, settings, db.session.get(Learner, asha.id), "gphc-revalidation",
+            competence="", files=[], submission_id="renew-2026")
+        accreditation.decide_renewal(db.session, settings, LEAD, renewal.id, approve=True)
+        db.session.remove()
+
+    [after] = judged(app, as_of=today(app))
+    assert after.judgement.cycle.start == today(app)

@@ -17,17 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cpd_tracker.engine.compliance import (
-    Absence,
-    Circumstances,
-    Judgement,
-    Status,
-    Tally,
-    judge,
-    matches,
-    pro_rata_factor,
-)
+from cpd_tracker.engine.compliance import Judgement, Status, Tally, judge, matches
 from cpd_tracker.engine.cycles import Cycle, cycle_for
+from cpd_tracker.engine.pro_rata import Absence, Circumstances, pro_rata_factor
 from cpd_tracker.engine.requirements import (
     ActivityFilter,
     CyclePolicy,

@@ -37,6 +37,13 @@ HEADER = textwrap.dedent("""\
         name: Data protection refresher
 """)
 HOURS = "type: hours\nhours: 20"
+#: An accreditation block for the researchers, whose cycles count from the accreditation.
+ACCREDITED_RESEARCHERS = textwrap.dedent("""\
+    accreditation:
+      name: Researcher accreditation
+      roles: [researcher]
+      valid_years: 3
+""")
 FIXED = '{type: fixed, start: "04-01"}'
 
 ROLE_KEYS = {"code", "name", "cycle", "pro_rata", "at_risk_days", "reminders", "rules"}
@@ -173,6 +180,7 @@ def test_a_file_using_every_kind_of_rule_and_cycle_parses() -> None:
             role(code="manager", cycle="{type: fixed, start: 2025-04-01, years: 3}"),
             extra="effective_to: 2025-03-31"),
         version(label='"2025"', effective_from="2025-04-01"),
+        header=HEADER + ACCREDITED_RESEARCHERS,
     )
 
     spec = parse(text, categories=CATEGORIES, source=SOURCE)
@@ -183,6 +191,24 @@ def test_a_file_using_every_kind_of_rule_and_cycle_parses() -> None:
     assert first.roles[0].rules[0].category == ["formal", "work-based"]
     assert [r.cycle.type for r in first.roles] == ["fixed", "anniversary", "rolling", "fixed"]
     assert first.roles[3].cycle.start == date(2025, 4, 1)
+
+
+def test_a_cycle_from_the_accreditation_date_needs_the_role_in_the_accreditation_block() -> None:
+    """One accreditation date: the record's, so the file must say which accreditation."""
+    text = framework_file(version(role(code="researcher",
+                                       cycle="{type: anniversary, of: accreditation}")))
+
+    with pytest.raises(FrameworkInvalid) as invalid:
+        parse(text, categories=CATEGORIES, source=SOURCE)
+
+    [problem] = invalid.value.errors
+    assert problem.line == line_of(text, "cycle: {type: anniversary")
+    assert problem.field == "versions[0].roles[0].cycle.of"
+    assert "name 'researcher' in the file's accreditation block" in problem.problem
+    parse(framework_file(version(role(code="researcher",
+                                      cycle="{type: anniversary, of: accreditation}")),
+                         header=HEADER + ACCREDITED_RESEARCHERS),
+          categories=CATEGORIES, source=SOURCE)
 
 
 def test_a_version_written_as_a_yaml_number_is_the_label_2026() -> None:

@@ -16,8 +16,9 @@ import pytest
 
 from cpd_tracker import frameworks
 from cpd_tracker.config import DEFAULTS
-from cpd_tracker.engine.compliance import Circumstances, Judgement, RuleResult, Status, Tally, judge
+from cpd_tracker.engine.compliance import Judgement, RuleResult, Status, Tally, judge
 from cpd_tracker.engine.cycles import Cycle, cycle_for
+from cpd_tracker.engine.pro_rata import Circumstances
 from cpd_tracker.engine.requirements import RequirementSet
 from cpd_tracker.frameworks import parse, shipped, versions_of
 

@@ -360,7 +360,8 @@ def test_a_row_holds_its_figures_as_judged_on_the_day(migrated_url: str,
                     "role_code": OFFICER, "role_name": "Intelligence Officer",
                     "framework": "ipp-example", "version": "2024",
                     "cycle_start": date(2026, 4, 1), "cycle_end": date(2027, 3, 31),
-                    "due_on": date(2027, 3, 31), "judged_on": date(2026, 10, 1)}
+                    "due_on": date(2027, 3, 31), "judged_on": date(2026, 10, 1),
+                    "last_outcome": None, "last_cycle_end": None}
     # Half time: every hours target halved. 1 h 30 m formal of 10 h (15%) and of 2 h 30 m (60%),
     # no reflection, impact or refresher (0% each): 75 / 5 = 15%. The refresher is the earliest
     # thing owed, and makes her non-compliant, the most urgent (0).

@@ -18,8 +18,9 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from cpd_tracker.engine.cycles import Cycle, add_months
+from cpd_tracker.engine.pro_rata import Circumstances, pro_rata_factor
 from cpd_tracker.engine.requirements import ActivityFilter, RequirementSet, Rule
-from cpd_tracker.engine.words import format_date, format_minutes, fte_text, join_words, percent_text
+from cpd_tracker.engine.words import format_date, format_minutes, join_words
 
 _ONE_DAY = timedelta(days=1)
 
@@ -62,29 +63,6 @@ class Tally(NamedTuple):
     impact: bool = False
     #: Its evidence waits for a lead's decision (a verified-only rule says how many wait).
     awaiting: bool = False
-
-
-@dataclass(frozen=True)
-class Absence:
-    """An approved absence (parental leave, long-term sickness) that reduces the target."""
-
-    starts_on: date
-    ends_on: date
-    reason: str = "approved absence"
-
-
-@dataclass(frozen=True)
-class Circumstances:
-    """What about the person, rather than their CPD, bears on the judgement."""
-
-    held_from: date
-    held_until: date | None = None
-    fte: Fraction = Fraction(1)
-    absences: tuple[Absence, ...] = ()
-    #: A lead's exemption for this cycle: the reason, or ``None``.
-    exemption: str | None = None
-    #: A lead's extension for this cycle: the new due date, or ``None``.
-    extended_to: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +110,8 @@ class RuleResult:
             text = f"{format_minutes(self.done)} of {format_minutes(self.target)}"
         else:
             text = f"{self.done} of {self.target} {_noun(rule, self.target)}"
+        if rule.advisory:
+            text += " recommended"
         if not rule.matches.verified_only:
             return text
         text += " verified"
@@ -193,7 +173,9 @@ class Judgement:
 
     @property
     def unmet(self) -> tuple[RuleResult, ...]:
-        return tuple(result for result in self.rules if not result.met)
+        """The required rules not met (a recommended target never counts as unmet)."""
+        return tuple(result for result in self.rules
+                     if not result.met and not result.rule.advisory)
 
     @property
     def next_step(self) -> str:
@@ -211,36 +193,6 @@ def matches(rule_filter: ActivityFilter, tally: Tally) -> bool:
         and (rule_filter.output is None
              or (tally.reflection if rule_filter.output == "reflection" else tally.impact))
     )
-
-
-def pro_rata_factor(requirements: RequirementSet, cycle: Cycle,
-                    circumstances: Circumstances) -> tuple[Fraction, tuple[str, ...]]:
-    """The share of the full target this person owes this cycle, and why, in words.
-
-    Never above 1: part-time hours, days not in the role and approved absences only reduce it.
-    """
-    factor = Fraction(1)
-    reasons: list[str] = []
-    policy = requirements.pro_rata
-    if "fte" in policy and circumstances.fte < 1:
-        factor *= max(Fraction(0), circumstances.fte)
-        reasons.append(f"Part-time ({fte_text(circumstances.fte)} FTE): targets are "
-                       f"{percent_text(circumstances.fte)} of the full figures.")
-    available = cycle.days
-    if "days-in-role" in policy:
-        held = cycle.overlap(circumstances.held_from, circumstances.held_until)
-        if held < cycle.days:
-            available = held
-            reasons.append(f"In the role for {held} of the cycle's {cycle.days} days.")
-    if "absence" in policy and circumstances.absences:
-        absent = _absent_days(cycle, circumstances)
-        if absent:
-            available = max(available - absent, 0)
-            kinds = sorted({absence.reason for absence in circumstances.absences})
-            reasons.append(f"Approved absence ({', '.join(kinds)}): {absent} days.")
-    if available < cycle.days:
-        factor *= Fraction(available, cycle.days)
-    return min(factor, Fraction(1)), tuple(reasons)
 
 
 def judge(requirements: RequirementSet, cycle: Cycle, circumstances: Circumstances,
@@ -349,7 +301,7 @@ def _status(requirements: RequirementSet, cycle: Cycle, results: tuple[RuleResul
             circumstances: Circumstances, as_of: date) -> Status:
     if circumstances.exemption is not None:
         return Status.EXEMPT
-    unmet = [result for result in results if not result.met]
+    unmet = [result for result in results if not result.met and not result.rule.advisory]
     if not unmet:
         return Status.COMPLIANT
     if requirements.cycle.kind == "rolling" or any(result.due < as_of for result in unmet):
@@ -376,7 +328,8 @@ def _next_step(requirements: RequirementSet, status: Status, due: date,
         return f"You are exempt from the {role} requirements this cycle: {reason}."
     if status is Status.COMPLIANT:
         return f"You have met every {role} requirement this cycle."
-    needs = join_words([_need(result) for result in results if not result.met])
+    needs = join_words([_need(result) for result in results
+                        if not result.met and not result.rule.advisory])
     if status is Status.NON_COMPLIANT:
         return (f"You are behind on the {role} requirements: {needs}. Do it as soon as you can "
                 "and speak to your line manager or accreditation lead.")
@@ -417,21 +370,3 @@ def _verified_need(result: RuleResult) -> str:
 
 def _noun(rule: Rule, number: int) -> str:
     return rule.noun_one if number == 1 else rule.noun
-
-
-def _absent_days(cycle: Cycle, circumstances: Circumstances) -> int:
-    """Days of approved absence within the cycle and the time in role, overlaps counted once."""
-    first = max(cycle.start, circumstances.held_from)
-    last = min(cycle.end, circumstances.held_until or cycle.end)
-    spans = sorted((max(a.starts_on, first), min(a.ends_on, last))
-                   for a in circumstances.absences)
-    total, reached = 0, None
-    for begins, ends in spans:
-        if reached is not None and begins <= reached:
-            begins = reached + _ONE_DAY
-        if ends >= begins:
-            total += (ends - begins).days + 1
-            reached = ends if reached is None else max(reached, ends)
-    return total
-
-

@@ -101,6 +101,9 @@ class Rule:
     every_months: int | None = None
     #: Whether the framework's pro-rata policy scales this rule's target.
     pro_rata: bool = True
+    #: A recommended target: shown with its progress, never failing a cycle, never reminded
+    #: (outputs-based schemes: "30 hours of planned learning recommended").
+    advisory: bool = False
 
     def __post_init__(self) -> None:
         if self.target < 0:

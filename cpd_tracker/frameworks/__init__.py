@@ -15,6 +15,7 @@ from cpd_tracker.frameworks.read_back import (
     RoleRequirements,
     VersionInForce,
     accountabilities_for,
+    accreditation_dates,
     accreditation_rules,
     catalogue,
     requirement_sets,
@@ -26,7 +27,8 @@ from cpd_tracker.frameworks.schema import FrameworkError, FrameworkInvalid, pars
 
 __all__ = [
     "AccreditationRules", "FrameworkError", "FrameworkInvalid", "LoadReport",
-    "RoleRequirements", "VersionInForce", "accountabilities_for", "accreditation_rules",
+    "RoleRequirements", "VersionInForce", "accountabilities_for", "accreditation_dates",
+    "accreditation_rules",
     "catalogue", "load", "load_file", "parse", "requirement_sets", "schemes_for",
     "shipped", "versions_of", "vocabulary_for",
 ]

@@ -55,6 +55,12 @@ def cross_checks(spec: FrameworkSpec,
                 yield ((*at, "cycle", "start"),
                        f"{cycle.start!r}: a {cycle.years}-year cycle needs the full date one of "
                        "its cycles began (e.g. 2025-04-01), so the years it starts are known")
+            accredited = set(spec.accreditation.roles) if spec.accreditation else set()
+            if getattr(cycle, "of", None) == "accreditation" and role.code not in accredited:
+                yield ((*at, "cycle", "of"),
+                       f"a cycle from the accreditation date needs the accreditation it counts "
+                       f"from: name {role.code!r} in the file's accreditation block (its "
+                       "roles), whose records hold each person's date")
             codes = [rule_code(rule) for rule in role.rules]
             yield from _repeats((*at, "rules"), codes, "code")
             for n, rule in enumerate(role.rules):

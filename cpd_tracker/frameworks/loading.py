@@ -214,12 +214,18 @@ def stored_definition(spec: FrameworkSpec, version: VersionSpec) -> dict[str, An
         for key, default in LATER_ROLE_KEYS.items():
             if role.get(key) == default:
                 del role[key]
+        for rule in role["rules"]:
+            for key, default in LATER_RULE_KEYS.items():
+                if rule.get(key) == default:
+                    del rule[key]
     return {**_shared(spec), **dumped}
 
 
 #: Role keys added after versions were first stored, left out at their default so a version
 #: stored before them keeps its checksum (reloading the same file changes nothing).
 LATER_ROLE_KEYS: dict[str, Any] = {"extension_counts": "owed"}
+#: Rule keys added later, left out at their default for the same reason.
+LATER_RULE_KEYS: dict[str, Any] = {"advisory": False}
 
 
 def _accreditation_change(before: dict[str, Any] | None,

@@ -32,7 +32,7 @@ from cpd_tracker.frameworks.spec import (
     VersionSpec,
     rule_code,
 )
-from cpd_tracker.models import Framework, FrameworkVersion, Role
+from cpd_tracker.models import Accreditation, Framework, FrameworkVersion, Role
 
 
 @dataclass(frozen=True)
@@ -147,11 +147,11 @@ def _rule(rule: HoursRuleSpec | CountRuleSpec | ItemRuleSpec, kinds: dict[str, A
     if isinstance(rule, HoursRuleSpec):
         return Rule(code=code, label=rule.label or f"{words[0].upper()}{words[1:]} hours",
                     measure="minutes", target=round(rule.hours * 60), matches=matches,
-                    noun=words, noun_one=words, pro_rata=rule.pro_rata)
+                    noun=words, noun_one=words, pro_rata=rule.pro_rata, advisory=rule.advisory)
     singular, plural = _count_nouns(rule, kind_codes, kinds)
     label = rule.label or f"{plural[0].upper()}{plural[1:]}"
     return Rule(code=code, label=label, measure="count", target=rule.count, matches=matches,
-                noun=plural, noun_one=singular, pro_rata=rule.pro_rata)
+                noun=plural, noun_one=singular, pro_rata=rule.pro_rata, advisory=rule.advisory)
 
 
 def _codes(value: list[str] | None) -> frozenset[str] | None:
@@ -266,6 +266,28 @@ def schemes_for(session: Session, role_codes: Iterable[str] | None = None
         if rules is not None and (wanted is None or wanted & set(rules.roles)):
             found.append(rules)
     return sorted(found, key=lambda rules: (rules.name, rules.scheme))
+
+
+def accreditation_dates(session: Session, learner_ids: Iterable[int] | None = None
+                        ) -> dict[tuple[int, str], date]:
+    """Each person's accreditation date for each role their schemes cover, by (learner id,
+    role code): what cycles "from the accreditation date" count from. The date is the
+    accreditation record's (recorded by the officer, renewed or reinstated by a lead), so
+    there is one date, not a copy per role."""
+    roles = {rules.scheme: rules.roles for rules in schemes_for(session)}
+    if not roles:
+        return {}
+    query = (sa.select(Accreditation.learner_id, Accreditation.scheme,
+                       Accreditation.accredited_on)
+             .where(Accreditation.scheme.in_(sorted(roles)),
+                    Accreditation.accredited_on.is_not(None)))
+    if learner_ids is not None:
+        query = query.where(Accreditation.learner_id.in_(sorted(set(learner_ids))))
+    found: dict[tuple[int, str], date] = {}
+    for learner_id, scheme, accredited in session.execute(query):
+        for code in roles[scheme]:
+            found[(learner_id, code)] = accredited
+    return found
 
 
 def accountabilities_for(session: Session, role_codes: Iterable[str]) -> list[tuple[str, str]]:

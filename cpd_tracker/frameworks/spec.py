@@ -115,6 +115,8 @@ class _RuleSpec(_Strict):
     kind: Codes | None = None
     participatory: bool | None = None
     verified_only: bool = False
+    #: A recommended target: shown with its progress, never failing, never reminded.
+    advisory: bool = False
 
 
 class HoursRuleSpec(_RuleSpec):
@@ -240,4 +242,6 @@ def rule_code(rule: HoursRuleSpec | CountRuleSpec | ItemRuleSpec) -> str:
         parts.append(rule.output)
     if rule.verified_only:
         parts.append("verified")
+    if rule.advisory:
+        parts.append("recommended")
     return "-".join(parts)

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from cpd_tracker import frameworks
 from cpd_tracker.config import Settings
-from cpd_tracker.engine.compliance import Absence, Circumstances, Judgement, Tally, judge
+from cpd_tracker.engine.compliance import Judgement, Tally, judge
 from cpd_tracker.engine.cycles import Cycle
+from cpd_tracker.engine.pro_rata import Absence, Circumstances
 from cpd_tracker.engine.requirements import RequirementSet
 from cpd_tracker.models import Absence as AbsenceRecord
 from cpd_tracker.models import Activity, Allowance, Learner, LearnerRole, Role, activity_role
@@ -143,6 +144,8 @@ def _holdings(session: Session, catalogue: dict[str, frameworks.RoleRequirements
                 if granted.get("extension")}
     per_person = {code for code, versions in catalogue.items()
                   if any(v.requirements.cycle.kind == "anniversary" for v in versions.versions)}
+    accredited_on = (frameworks.accreditation_dates(session, _people(scope)) if per_person
+                     else {})
     cycles: dict[tuple[str, date | None], Any] = {}
     ftes: dict[Any, Fraction] = {}
     for (learner_id, reference, name, unit, fte, role_id, code, started, ended,
@@ -151,7 +154,8 @@ def _holdings(session: Session, catalogue: dict[str, frameworks.RoleRequirements
         if versions is None:
             continue
         # Only anniversary cycles depend on the person; the rest are worked out once a role.
-        anchor = (accredited or started) if code in per_person else None
+        anchor = (anchor_of(versions, accredited_on.get((learner_id, code)), accredited,
+                            started) if code in per_person else None)
         key = (code, anchor)
         if key not in cycles:
             cycles[key] = versions.for_day(as_of, anchor)
@@ -182,6 +186,24 @@ def _holdings(session: Session, catalogue: dict[str, frameworks.RoleRequirements
         yield _Holding(learner_id, reference, name, unit, ftes[fte], role_id, code,
                        started, ended, requirements, cycle, counts_from, counts_until,
                        following)
+
+
+def anchor_of(versions: frameworks.RoleRequirements, accredited: date | None,
+              legacy: date | None, started: date) -> date:
+    """The day a person's anniversary cycles count from: for a cycle from the accreditation
+    date, the accreditation record's date (``legacy``: a date ``assign_role`` kept in 0.1, for
+    records made before), else the day they took the role; for one from the appointment, that
+    day."""
+    if any(v.requirements.cycle.anchor == "accreditation" for v in versions.versions):
+        return accredited or legacy or started
+    return started
+
+
+def _people(scope: Scope) -> frozenset[int] | None:
+    """The learner ids a scope names, or ``None`` for a scope by role or unit (or everyone)."""
+    if scope.learner_id is not None:
+        return frozenset({scope.learner_id})
+    return scope.learners
 
 
 def _scoped(query: Any, scope: Scope, *, role_column: Any = None) -> Any:

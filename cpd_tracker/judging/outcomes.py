@@ -19,7 +19,7 @@ from cpd_tracker import frameworks
 from cpd_tracker.config import Settings
 from cpd_tracker.engine.compliance import Judgement, Status
 from cpd_tracker.engine.cycles import Cycle
-from cpd_tracker.judging.assessment import Scope, assess
+from cpd_tracker.judging.assessment import Scope, anchor_of, assess
 from cpd_tracker.models import Allowance, CycleOutcome, LearnerRole, Role
 from cpd_tracker.record.cycle_statements import CycleOutcomeFacts
 
@@ -89,7 +89,7 @@ def outcome_of(judgement: Judgement) -> tuple[str, tuple[str, ...]]:
     the codes of the rules unmet."""
     if judgement.status is Status.EXEMPT:
         return "exempt", ()
-    unmet = tuple(result.rule.code for result in judgement.rules if not result.met)
+    unmet = tuple(result.rule.code for result in judgement.unmet)
     return ("not-met", unmet) if unmet else ("met", ())
 
 
@@ -131,13 +131,15 @@ def _wanted(session: Session, settings: Settings, *, today: date,
                 in session.execute(extensions)}
     per_person = {code for code, versions in catalogue.items()
                   if any(v.requirements.cycle.kind == "anniversary" for v in versions.versions)}
+    accredited_on = frameworks.accreditation_dates(session, learner_ids) if per_person else {}
     yesterday = today - timedelta(days=1)
     wanted: list[_Wanted] = []
     for person, role_id, code, started, ended, accredited in session.execute(holdings):
         versions = catalogue.get(code)
         if versions is None:
             continue
-        anchor = (accredited or started) if code in per_person else None
+        anchor = (anchor_of(versions, accredited_on.get((person, code)), accredited, started)
+                  if code in per_person else None)
         day = min(yesterday, ended) if ended else yesterday
         for _ in range(_MOST_CYCLES):
             found = versions.for_day(day, anchor)

@@ -199,7 +199,7 @@ def row(standing: Standing, role_id: int, role_name: str, line_manager: str | No
     judgement = standing.judgement
     timed = [result for result in judgement.rules if result.rule.measure == "minutes"]
     main = max(timed, key=lambda result: result.full_target, default=None)
-    unmet = [result.due for result in judgement.rules if not result.met]
+    unmet = [result.due for result in judgement.unmet]
     percents = [result.percent for result in judgement.rules]
     return {
         "learner_id": standing.learner_id, "role_id": role_id,

@@ -101,7 +101,8 @@ class LearnerRole(Base):
     role_id: Mapped[int] = mapped_column(sa.ForeignKey("cpd_role.id"), index=True)
     started_on: Mapped[date] = mapped_column(sa.Date)
     ended_on: Mapped[date | None] = mapped_column(sa.Date)
-    #: When the person was accredited in the role, for cycles on the accreditation anniversary.
+    #: Legacy (0.1's ``assign_role(accredited_on=...)``): read only for people with no
+    #: accreditation record; cycles from the accreditation date read the record.
     accredited_on: Mapped[date | None] = mapped_column(sa.Date)
 
     learner: Mapped[Learner] = relationship(back_populates="roles")

@@ -98,13 +98,14 @@ def sync_learner(session: Session, profile: LearnerProfile) -> tuple[Learner, st
 
 
 def assign_role(session: Session, learner: Learner, role_code: str, started_on: date,
-                ended_on: date | None = None, *, accredited_on: date | None = None
-                ) -> LearnerRole:
+                ended_on: date | None = None) -> LearnerRole:
     """Record that ``learner`` holds the role from ``started_on`` (flushes, does not commit).
 
     Roles come from loaded frameworks (``flask cpd frameworks load``). CPD the person already
     logged within the period starts counting towards the role, as if the role had been known
-    when it was logged.
+    when it was logged. Cycles "from the accreditation date" count from the person's
+    accreditation record (recorded on their accreditation page, renewed or reinstated by a
+    lead), not from a date given here.
     """
     role = session.scalar(sa.select(Role).where(Role.code == role_code))
     if role is None:
@@ -113,8 +114,7 @@ def assign_role(session: Session, learner: Learner, role_code: str, started_on: 
                           f"frameworks (flask cpd frameworks load FILE). Known roles: {known}")
     if ended_on is not None and ended_on < started_on:
         raise ValueError(f"ended_on {ended_on} is before started_on {started_on}")
-    held = LearnerRole(learner=learner, role=role, started_on=started_on, ended_on=ended_on,
-                       accredited_on=accredited_on)
+    held = LearnerRole(learner=learner, role=role, started_on=started_on, ended_on=ended_on)
     session.add(held)
     session.flush()
     in_period = sa.select(Activity.id, sa.literal(role.id)).where(

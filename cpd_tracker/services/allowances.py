@@ -18,6 +18,7 @@ from cpd_tracker import frameworks
 from cpd_tracker.config import Settings
 from cpd_tracker.engine.words import format_date
 from cpd_tracker.errors import Refused
+from cpd_tracker.judging.assessment import anchor_of
 from cpd_tracker.models import Absence, Allowance, Learner, LearnerRole, Role
 from cpd_tracker.record.identities import Lead, LearnerIdentity, learner_agent
 from cpd_tracker.record.learners import identity
@@ -97,7 +98,9 @@ def _cycle_start(session: Session, settings: Settings, learner: Learner, role_co
                                         f"on {format_date(on)}."})
     versions = frameworks.catalogue(session, [role_code],
                                     categories=dict(settings.categories)).get(role_code)
-    found = versions.for_day(on, holding.accredited_on or holding.started_on) if versions else None
+    accredited = frameworks.accreditation_dates(session, [learner.id]).get((learner.id, role_code))
+    found = versions.for_day(on, anchor_of(versions, accredited, holding.accredited_on,
+                                           holding.started_on)) if versions else None
     if found is None:
         raise Refused({"role": f"The role {role_code!r} has no requirements in force "
                                         f"on {format_date(on)}; there is nothing to exempt."})
