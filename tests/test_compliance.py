@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+import dataclasses
 from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
@@ -980,3 +981,30 @@ def test_a_tally_split_in_two_is_judged_like_the_whole(case: Case,
              whole._replace(minutes=whole.minutes - minutes, count=whole.count - count))
     assert (case.judge(activities=(*case.activities, *parts))
             == case.judge(activities=(*case.activities, whole)))
+
+
+# --- recommended (advisory) targets ---------------------------------------------------------
+
+
+def planned_learning_recommended(hours: int = 30) -> Rule:
+    return dataclasses.replace(hours_rule(hours, code="planned", label="Planned learning",
+                                          noun="planned learning"), advisory=True)
+
+
+def test_a_recommended_target_shows_its_progress_but_never_fails_the_cycle() -> None:
+    requirements = role(hours_rule(10), planned_learning_recommended())
+    judgement = judged(requirements, logged(10), as_of=YEAR.end + timedelta(days=1))
+
+    planned = judgement.rules[1]
+    assert (planned.met, planned.summary) == (False, "10 h of 30 h recommended")
+    assert judgement.status is Status.COMPLIANT
+    assert judgement.unmet == ()  # so it is never reminded, nor recorded as not met
+    assert "planned learning" not in judgement.next_step
+
+
+def test_a_recommended_target_is_left_out_of_what_is_still_needed() -> None:
+    requirements = role(hours_rule(20), planned_learning_recommended())
+    judgement = judged(requirements, logged(5))
+
+    assert [result.rule.code for result in judgement.unmet] == ["cpd"]
+    assert judgement.next_step.endswith("log 15 h more CPD.")

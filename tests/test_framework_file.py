@@ -17,7 +17,7 @@ from datetime import date
 
 import pytest
 
-from cpd_tracker.frameworks import FrameworkError, FrameworkInvalid, parse, shipped
+from cpd_tracker.frameworks import FrameworkError, FrameworkInvalid, parse, shipped, versions_of
 
 CATEGORIES = ("formal", "work-based", "self-directed", "professional", "other")
 SOURCE = "force-ipp.yaml"
@@ -826,3 +826,14 @@ def test_the_error_reads_line_field_problem_and_the_exception_names_the_file() -
     assert str(raised.value.errors[0]).startswith(f"line {line}, {RULE}.hours: ")
     assert raised.value.source == SOURCE
     assert f"{SOURCE}, line {line}, {RULE}.hours" in str(raised.value)
+
+
+def test_a_rule_may_be_a_recommended_target() -> None:
+    text = with_rules(HOURS, "type: hours\nhours: 30\nadvisory: true\nlabel: Planned learning")
+
+    spec = parse(text, categories=CATEGORIES, source=SOURCE)
+    [sets] = versions_of(spec, categories={code: code for code in CATEGORIES}).values()
+
+    [required, recommended] = next(iter(sets.values())).rules
+    assert (required.code, required.advisory) == ("hours", False)
+    assert (recommended.code, recommended.advisory) == ("hours-recommended", True)
