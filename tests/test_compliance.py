@@ -7,9 +7,9 @@ Unless a test says otherwise, the cycle is the policing year 1 April 2026 - 31 M
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-import dataclasses
 from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
@@ -1008,3 +1008,28 @@ def test_a_recommended_target_is_left_out_of_what_is_still_needed() -> None:
 
     assert [result.rule.code for result in judgement.unmet] == ["cpd"]
     assert judgement.next_step.endswith("log 15 h more CPD.")
+
+
+# --- a deadline before the cycle ends, a grace period after it --------------------------------
+
+
+def test_a_grace_period_keeps_an_ended_cycle_due_until_it_passes() -> None:
+    """RICS: the calendar year's CPD may be recorded until 31 January."""
+    requirements = dataclasses.replace(role(hours_rule(20)), due_offset_days=31)
+    in_grace = judged(requirements, logged(5), as_of=YEAR.end + timedelta(days=10))
+    after = judged(requirements, logged(5), as_of=YEAR.end + timedelta(days=32))
+
+    assert in_grace.due == YEAR.end + timedelta(days=31)
+    assert in_grace.status is Status.AT_RISK
+    assert after.status is Status.NON_COMPLIANT
+
+
+def test_a_submission_deadline_makes_the_cycle_due_before_it_ends() -> None:
+    """NMC: the application comes before the three years end."""
+    requirements = dataclasses.replace(role(hours_rule(20)), due_offset_days=-30)
+    judgement = judged(requirements, logged(5), as_of=YEAR.end - timedelta(days=10))
+
+    assert judgement.due == YEAR.end - timedelta(days=30)
+    assert judgement.status is Status.NON_COMPLIANT
+    assert judgement.rules[0].sentence.endswith(
+        f"short when it was due on {YEAR.end - timedelta(days=30):%-d %b %Y}.")

@@ -11,16 +11,18 @@ import json
 import re
 import threading
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from cpd_tracker import get_state, projection
+from cpd_tracker import frameworks, get_state, projection
 from cpd_tracker.demo.models import db
 from cpd_tracker.engine.cycles import annual_cycle
 from cpd_tracker.errors import Refused
+from cpd_tracker.judging.assessment import Scope, assess
 from cpd_tracker.models import CycleOutcome, Learner
 from cpd_tracker.permissions import Access, LeadScope
 from cpd_tracker.record.identities import Lead
@@ -347,3 +349,47 @@ def test_leads_filter_the_people_list_and_the_api_by_how_the_last_cycle_ended(
         "due": last.end.isoformat(), "outcome": "not-met", "outcome_label": "Not met",
         "not_met": ["CPD hours"], "judged_by": "cpd-tracker",
         "reason": "Judged by cpd-tracker when the cycle's due date passed."}
+
+
+def rics_with_grace(app: Flask, tmp_path: Path) -> None:
+    """The RICS file with its recording deadline (grace_days: 31) on the 2024 version, so the
+    2025 calendar year can be judged in the past."""
+    text = frameworks.shipped("rics").read_text(encoding="utf-8")
+    text = text[:text.index('\n  # The same requirements, with RICS')] + "\n"
+    no_pro_rata = "        pro_rata: []\n"
+    text = text.replace(no_pro_rata, no_pro_rata + "        grace_days: 31\n", 1)
+    path = tmp_path / "rics-grace.yaml"
+    path.write_text(text, encoding="utf-8")
+    with app.app_context():
+        frameworks.load_file(db.session, path, categories=[
+            code for code, _ in get_state(app).settings.categories], today=today(app))
+        db.session.commit()
+        db.session.remove()
+
+
+def test_in_its_grace_period_a_year_is_still_owed_and_closes_the_day_after(
+        app: Flask, tmp_path: Path) -> None:
+    rics_with_grace(app, tmp_path)
+    member = officer(app, "sroy", name="Sam Roy", roles=("rics-member",),
+                     joined_days_ago=(today(app) - JOINED).days)
+    did(app, member, date(2025, 6, 1), 15, category="formal")
+    did(app, member, date(2026, 1, 10), 5, category="formal")  # in January: counts for 2026
+
+    with app.app_context():
+        settings = get_state(app).settings
+        [in_grace] = assess(db.session, settings, as_of=date(2026, 1, 20), scope=Scope())
+        [after] = assess(db.session, settings, as_of=date(2026, 2, 1), scope=Scope())
+        db.session.remove()
+
+    assert (in_grace.judgement.cycle.start, in_grace.judgement.due) == (
+        date(2025, 1, 1), date(2026, 1, 31))
+    assert in_grace.judgement.rules[0].summary == "15 h of 20 h"
+    assert in_grace.following is not None
+    assert in_grace.following.rules[0].summary == "5 h of 20 h"
+    assert (after.judgement.cycle.start, after.following) == (date(2026, 1, 1), None)
+
+    close(app, date(2026, 1, 31))
+    assert date(2025, 1, 1) not in [row[1] for row in recorded(app)]
+    close(app, date(2026, 2, 1))
+    [row] = [row for row in recorded(app) if row[1] == date(2025, 1, 1)]
+    assert row[1:5] == (date(2025, 1, 1), date(2025, 12, 31), date(2026, 1, 31), "not-met")

@@ -450,7 +450,8 @@ def test_frameworks_list_shows_each_role_with_its_version_cycle_and_rules(
         "crime-analyst: force-cpd A, from 1 Apr 2024 to 30 Sep 2025; yearly from 1 April; "
         "1 rules",
         "crime-analyst: force-cpd B, from 1 Oct 2025; yearly from 1 April; 1 rules",
-        "rics-member: rics 2024, from 1 Jan 2024; yearly from 1 January; 3 rules",
+        "rics-member: rics 2024, from 1 Jan 2024 to 31 Dec 2026; yearly from 1 January; 3 rules",
+        "rics-member: rics 2027, from 1 Jan 2027; yearly from 1 January; 3 rules",
     ]
 
 

@@ -28,11 +28,11 @@ REGULATORS = ("nmc-revalidation", "gphc-revalidation", "rics")
 ONE_DAY = timedelta(days=1)
 
 
-def requirements(framework: str, role: str) -> RequirementSet:
-    """One role of a shipped file, as the engine sees it (each file has one version, "2024")."""
+def requirements(framework: str, role: str, version: str = "2024") -> RequirementSet:
+    """One role of a shipped file, as the engine sees it (every file has a version "2024")."""
     text = shipped(framework).read_text(encoding="utf-8")
     spec = parse(text, categories=CATEGORIES, source=framework)
-    return versions_of(spec, categories=CATEGORIES)["2024"][role]
+    return versions_of(spec, categories=CATEGORIES)[version][role]
 
 
 def result(judgement: Judgement, code: str) -> RuleResult:
@@ -77,15 +77,29 @@ def test_the_regulators_do_not_pro_rate(framework: str) -> None:
     text = shipped(framework).read_text(encoding="utf-8")
     spec = parse(text, categories=CATEGORIES, source=framework)
     sets = versions_of(spec, categories=CATEGORIES)
-    assert [role.pro_rata for roles in sets.values() for role in roles.values()] == [frozenset()]
+    assert {role.pro_rata for roles in sets.values() for role in roles.values()} == {frozenset()}
 
 
 @pytest.mark.parametrize("framework", REGULATORS)
-def test_each_regulators_file_has_one_version_in_force_since_2024(framework: str) -> None:
+def test_each_regulators_file_has_a_version_in_force_since_2024(framework: str) -> None:
+    """And the NMC and RICS files a 2027 version with their deadlines (a version in force is
+    never changed: a force that loaded 2024 loads the 2027 one beside it)."""
     text = shipped(framework).read_text(encoding="utf-8")
     spec = parse(text, categories=CATEGORIES, source=framework)
+    later = [("2027", date(2027, 1, 1), None)] if framework in ("nmc-revalidation", "rics") else []
     assert [(v.version, v.effective_from, v.effective_to) for v in spec.versions] == [
-        ("2024", date(2024, 1, 1), None)]
+        ("2024", date(2024, 1, 1), None), *later]
+
+
+def test_from_2027_nmc_is_due_before_the_cycle_ends_and_rics_has_until_31_january() -> None:
+    nmc = requirements("nmc-revalidation", "nmc-registrant", "2027")
+    rics = requirements("rics", "rics-member", "2027")
+    assert nmc.due_of(date(2030, 7, 14)) == date(2030, 6, 14)
+    assert rics.due_of(date(2027, 12, 31)) == date(2028, 1, 31)
+    assert requirements("rics", "rics-member").due_of(date(2026, 12, 31)) == date(2026, 12, 31)
+    # Otherwise the same rules as 2024.
+    assert nmc.rules == requirements("nmc-revalidation", "nmc-registrant").rules
+    assert rics.rules == requirements("rics", "rics-member").rules
 
 
 # --- NMC revalidation ---------------------------------------------------------------------------

@@ -89,6 +89,8 @@ class RuleResult:
     #: For a verified-only rule: what would count once a lead verifies the evidence that waits
     #: for a decision (minutes or count).
     waiting: int = 0
+    #: The last day of the cycle judged (a rule may be due before it, or after in a grace).
+    cycle_end: date | None = None
 
     @property
     def percent(self) -> int:
@@ -140,8 +142,9 @@ class RuleResult:
         if rule.matches.verified_only:
             missing += " verified"
         if self.as_of > self.due:
-            return (f"{rule.label}: {missing} short when the cycle ended on "
-                    f"{format_date(self.due)}.")
+            when = ("the cycle ended" if self.cycle_end in (None, self.due)
+                    else "it was due")
+            return f"{rule.label}: {missing} short when {when} on {format_date(self.due)}."
         return f"{rule.label}: {missing} to go by {format_date(self.due)}."
 
     def _item_state(self) -> str:
@@ -205,7 +208,7 @@ def judge(requirements: RequirementSet, cycle: Cycle, circumstances: Circumstanc
     named item (on or before ``as_of``), whenever that was.
     """
     tallies = tuple(activities)
-    due = circumstances.extended_to or cycle.end
+    due = circumstances.extended_to or requirements.due_of(cycle.end)
     factor, adjustments = pro_rata_factor(requirements, cycle, circumstances)
     totals = _totals(requirements, tallies)
     results = tuple(
@@ -267,7 +270,7 @@ def _judge_rule(rule: Rule, cycle: Cycle, due: date, done: int,
     target = (math.ceil(rule.target * factor) if rule.pro_rata and factor != 1
               else rule.target)
     return RuleResult(rule, done, target, rule.target, done >= target, due,
-                      max(target - done, 0), as_of)
+                      max(target - done, 0), as_of, cycle_end=cycle.end)
 
 
 def _judge_item(rule: Rule, cycle: Cycle, due: date, items: Mapping[tuple[str, bool], date],

@@ -9,7 +9,7 @@ serve the officer's page, the force-wide report and the property tests.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 CycleKind = Literal["fixed", "anniversary", "rolling"]
@@ -131,6 +131,14 @@ class RequirementSet:
     #: CPD dated after a cycle's end and up to the date a lead extended it to counts towards
     #: that (owed) cycle; ``"both"``: towards the cycle under way too.
     extension_counts: ExtensionCounts = "owed"
+    #: When a cycle is due, in days from its last day: negative for a submission deadline
+    #: before it ends (NMC's application date), positive for a grace period after it (RICS's
+    #: 31 January). CPD counts up to the earlier of the cycle's end and its due date.
+    due_offset_days: int = 0
+
+    def due_of(self, cycle_end: date) -> date:
+        """The day a cycle ending on ``cycle_end`` is due, without an extension."""
+        return cycle_end + timedelta(days=self.due_offset_days)
 
     @property
     def framework_name(self) -> str:

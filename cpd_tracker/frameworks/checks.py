@@ -55,6 +55,13 @@ def cross_checks(spec: FrameworkSpec,
                 yield ((*at, "cycle", "start"),
                        f"{cycle.start!r}: a {cycle.years}-year cycle needs the full date one of "
                        "its cycles began (e.g. 2025-04-01), so the years it starts are known")
+            if role.grace_days and role.submit_days_before_end:
+                yield ((*at, "grace_days"),
+                       "a cycle is due either before it ends (submit_days_before_end) or after "
+                       "(grace_days), not both")
+            if role.cycle.type == "rolling" and (role.grace_days or role.submit_days_before_end):
+                yield ((*at, "cycle"), "a rolling window never ends, so it has no deadline "
+                                       "before its end or grace period after it")
             accredited = set(spec.accreditation.roles) if spec.accreditation else set()
             if getattr(cycle, "of", None) == "accreditation" and role.code not in accredited:
                 yield ((*at, "cycle", "of"),

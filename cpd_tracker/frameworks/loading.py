@@ -223,7 +223,8 @@ def stored_definition(spec: FrameworkSpec, version: VersionSpec) -> dict[str, An
 
 #: Role keys added after versions were first stored, left out at their default so a version
 #: stored before them keeps its checksum (reloading the same file changes nothing).
-LATER_ROLE_KEYS: dict[str, Any] = {"extension_counts": "owed"}
+LATER_ROLE_KEYS: dict[str, Any] = {"extension_counts": "owed", "submit_days_before_end": 0,
+                                   "grace_days": 0}
 #: Rule keys added later, left out at their default for the same reason.
 LATER_RULE_KEYS: dict[str, Any] = {"advisory": False}
 

@@ -128,6 +128,7 @@ def _requirement_set(framework: str, version: str, role: RoleSpec, kinds: dict[s
         rules=tuple(_rule(rule, kinds, items, categories) for rule in role.rules),
         pro_rata=frozenset(role.pro_rata), at_risk_days=role.at_risk_days,
         reminder_days=tuple(role.reminders), extension_counts=role.extension_counts,
+        due_offset_days=role.grace_days - role.submit_days_before_end,
     )
 
 

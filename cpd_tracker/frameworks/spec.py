@@ -168,6 +168,11 @@ class RoleSpec(_Strict):
     #: Where CPD done in an extension counts: the extended cycle only (``owed``) or the cycle
     #: under way as well (``both``).
     extension_counts: Literal["owed", "both"] = "owed"
+    #: A submission deadline this many days before each cycle ends (CPD counts up to it).
+    submit_days_before_end: int = Field(0, ge=0, le=365, strict=True)
+    #: A grace period of this many days after each cycle ends, to record and evidence CPD done
+    #: in the cycle: the cycle is still owed (not missed) until it passes.
+    grace_days: int = Field(0, ge=0, le=365, strict=True)
     #: Descriptive, not a rule: kept out of a version's stored definition (see ``frameworks``).
     accountabilities: list[AccountabilitySpec] = []
 

@@ -144,6 +144,8 @@ def _holdings(session: Session, catalogue: dict[str, frameworks.RoleRequirements
                 if granted.get("extension")}
     per_person = {code for code, versions in catalogue.items()
                   if any(v.requirements.cycle.kind == "anniversary" for v in versions.versions)}
+    graced = {code for code, versions in catalogue.items()
+              if any(v.requirements.due_offset_days > 0 for v in versions.versions)}
     accredited_on = (frameworks.accreditation_dates(session, _people(scope)) if per_person
                      else {})
     cycles: dict[tuple[str, date | None], Any] = {}
@@ -163,29 +165,41 @@ def _holdings(session: Session, catalogue: dict[str, frameworks.RoleRequirements
         if found is None:
             continue
         requirements, cycle = found
-        counts_from, counts_until, following = cycle.start, cycle.end, None
-        if (learner_id, role_id) in extended:
-            granted = allowances.get((learner_id, role_id, cycle.start), {})
-            if granted.get("extension"):
-                counts_until = max(cycle.end, granted["extension"])
+        counts_from, following = cycle.start, None
+        own = (allowances.get((learner_id, role_id, cycle.start), {})
+               if (learner_id, role_id) in extended else {})
+        counts_until = _counts_until(requirements, cycle, own.get("extension"))
+        if (learner_id, role_id) in extended or code in graced:
             before = versions.for_day(cycle.start - timedelta(days=1), anchor)
-            granted = allowances.get((learner_id, role_id, before[1].start), {}) if before else {}
-            extended_to = granted.get("extension")
-            if before is not None and extended_to and extended_to >= cycle.start:
-                if before[0].extension_counts == "owed":
+            if before is not None:
+                earlier, previous = before
+                extended_to = allowances.get((learner_id, role_id, previous.start), {}).get(
+                    "extension")
+                due = extended_to or earlier.due_of(previous.end)
+                if (extended_to and extended_to >= cycle.start
+                        and earlier.extension_counts == "owed"):
                     # CPD dated in the extension went to the owed cycle, not this one.
                     counts_from = min(extended_to + timedelta(days=1), cycle.end)
-                if extended_to >= as_of:
-                    # An ended cycle whose due date a lead extended is still the one owed;
-                    # the cycle under way is judged beside it.
+                if due >= as_of and due > previous.end:
+                    # An ended cycle still due (extended by a lead, or in its grace period) is
+                    # the one owed; the cycle under way is judged beside it.
                     following = (requirements, cycle, counts_from)
-                    (requirements, cycle), counts_from, counts_until = (
-                        before, before[1].start, extended_to)
+                    requirements, cycle = earlier, previous
+                    counts_from = previous.start
+                    counts_until = _counts_until(earlier, previous, extended_to)
         if fte not in ftes:
             ftes[fte] = Fraction(str(fte))
         yield _Holding(learner_id, reference, name, unit, ftes[fte], role_id, code,
                        started, ended, requirements, cycle, counts_from, counts_until,
                        following)
+
+
+def _counts_until(requirements: RequirementSet, cycle: Cycle, extended_to: date | None) -> date:
+    """The last day whose CPD counts towards ``cycle``: the date a lead extended it to, else
+    its end, or its submission deadline when that comes first."""
+    if extended_to is not None:
+        return max(cycle.end, extended_to)
+    return min(cycle.end, requirements.due_of(cycle.end))
 
 
 def anchor_of(versions: frameworks.RoleRequirements, accredited: date | None,

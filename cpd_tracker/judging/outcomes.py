@@ -148,7 +148,8 @@ def _wanted(session: Session, settings: Settings, *, today: date,
             cycle = found[1]
             if cycle.end < started or (person, role_id, cycle.start) in recorded:
                 break
-            due = max(cycle.end, extended.get((person, role_id, cycle.start)) or cycle.end)
+            due = (extended.get((person, role_id, cycle.start))
+                   or found[0].due_of(cycle.end))
             # Owed only if the role was held on the day it fell due (as judging needs).
             if due < today and (ended is None or ended >= due):
                 wanted.append(_Wanted(person, code, cycle, due))
