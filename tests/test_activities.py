@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
+import aniso8601
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from cpd_tracker import get_state, vocabulary
+from cpd_tracker import frameworks, get_state, vocabulary
 from cpd_tracker.demo.models import db
 from cpd_tracker.errors import Refused
 from cpd_tracker.models import Activity, Learner
@@ -94,3 +96,47 @@ def test_officer_record_judges_each_role_with_its_hours(app: Flask) -> None:
     hours = standing.judgement.rules[0]
     assert (standing.role_code, hours.summary) == ("intelligence-officer", "2 h 15 m of 20 h")
     assert len(record.activities) == 2
+
+
+def gphc_with_timeless_reflections(app: Flask, tmp_path: Path) -> None:
+    """The GPhC file, its reflective accounts declared as not a length of time."""
+    text = frameworks.shipped("gphc-revalidation").read_text(encoding="utf-8")
+    text = text.replace("    name: Reflective account\n",
+                        "    name: Reflective account\n    duration: false\n", 1)
+    path = tmp_path / "gphc-timeless.yaml"
+    path.write_text(text, encoding="utf-8")
+    with app.app_context():
+        frameworks.load_file(db.session, path, categories=[
+            code for code, _ in get_state(app).settings.categories], today=today(app))
+        db.session.commit()
+        db.session.remove()
+
+
+def test_a_record_that_is_not_a_length_of_time_is_logged_without_one(
+        app: Flask, tmp_path: Path) -> None:
+    """A reflective account is not a duration: people no longer invent 30 minutes for it."""
+    gphc_with_timeless_reflections(app, tmp_path)
+    learner = officer(app, roles=("gphc-registrant",))
+    with app.app_context():
+        state = get_state(app)
+        attached = db.session.get(Learner, learner.id)
+        account = log_activity(db.session, state.settings, attached, ActivityEntry(
+            title="Reflective account: a difficult consultation", minutes=0,
+            activity_date=today(app) - timedelta(days=2), category="self-directed",
+            kind="reflective-account", reflection="What I would do differently."),
+            today=today(app))
+        with pytest.raises(Refused) as refused:  # any other kind still takes time
+            log_activity(db.session, state.settings, attached, ActivityEntry(
+                title="Peer discussion", minutes=0, kind="peer-discussion",
+                activity_date=today(app) - timedelta(days=2), category="self-directed"),
+                today=today(app))
+        stored = StatementStore(db.session).get(account.statement_id)
+        db.session.remove()
+
+    assert account.minutes == 0
+    assert aniso8601.parse_duration(stored["result"]["duration"]).total_seconds() == 0
+    assert list(refused.value.errors) == ["duration"]
+    assert refused.value.errors["duration"] == (
+        "The duration must be more than zero. Only a record that is not a length of time "
+        "(reflective account) may have none.")
+    assert counts(app) == (1, 1)

@@ -178,8 +178,10 @@ def _claim_roles(session: Session, framework: Framework,
 
 def _shared(spec: FrameworkSpec) -> dict[str, Any]:
     """The words rules use (kinds, items): copied into every stored version."""
+    # ``duration`` only when false: a kind stored before the key existed keeps its checksum.
     return {
-        "kinds": [kind.model_dump(mode="json") for kind in spec.kinds],
+        "kinds": [kind.model_dump(mode="json", exclude=set() if not kind.duration
+                                  else {"duration"}) for kind in spec.kinds],
         "items": [item.model_dump(mode="json") for item in spec.items],
     }
 

@@ -233,6 +233,15 @@ def vocabulary_for(session: Session, role_codes: Iterable[str]
     return sorted(kinds.items(), key=lambda p: p[1]), sorted(items.items(), key=lambda p: p[1])
 
 
+def kinds_without_duration(session: Session, role_codes: Iterable[str]) -> set[str]:
+    """The kinds of record of these roles' frameworks that are not a length of time (a
+    reflective account): they may be logged with no duration."""
+    query = (sa.select(Framework.vocabulary).join(Role, Role.framework_id == Framework.id)
+             .where(Role.code.in_(list(role_codes))))
+    return {kind["code"] for vocabulary in session.scalars(query)
+            for kind in vocabulary.get("kinds", []) if kind.get("duration") is False}
+
+
 _CACHE: dict[tuple[str, str, str, tuple[tuple[str, str], ...]], dict[str, RequirementSet]] = {}
 
 

@@ -60,6 +60,9 @@ class KindSpec(_Strict):
     code: Code
     name: str = Field(min_length=1)
     plural: str | None = None
+    #: ``false`` for records that are not a length of time (a reflective account, an output):
+    #: they may be logged with no duration.
+    duration: bool = True
 
 
 class ItemSpec(_Strict):

@@ -73,7 +73,8 @@ class Activity(Base):
         sa.Index("ix_cpd_activity_date", "activity_date"),
         sa.Index("ix_cpd_activity_item", "item", "learner_id", "activity_date"),
         sa.Index("ix_cpd_activity_learner_iri", "learner_id", "activity_iri"),
-        sa.CheckConstraint("minutes > 0", name="minutes_positive"),
+        # Zero for a record that is not a length of time (a reflective account).
+        sa.CheckConstraint("minutes >= 0", name="minutes_not_negative"),
     )
 
 

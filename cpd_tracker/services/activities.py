@@ -74,8 +74,18 @@ def check_entry(session: Session, settings: Settings, learner: Learner, entry: A
     elif learner.joined_on and entry.activity_date < learner.joined_on:
         errors["activity_date"] = (f"{format_date(entry.activity_date)} is before you joined "
                                    f"({format_date(learner.joined_on)}).")
-    if entry.minutes <= 0:
+    timeless = (frameworks.kinds_without_duration(
+        session, [role.code for role in roles_held(learner, entry.activity_date)])
+        if entry.minutes == 0 else set())
+    if entry.minutes < 0 or (entry.minutes == 0 and entry.kind not in timeless):
         errors["duration"] = "The duration must be more than zero."
+        if timeless:
+            names = dict(frameworks.vocabulary_for(
+                session, [role.code for role in roles_held(learner, entry.activity_date)])[0])
+            errors["duration"] += (" Only a record that is not a length of time ("
+                                   + ", ".join(sorted(names.get(code, code).lower()
+                                                      for code in timeless))
+                                   + ") may have none.")
     elif "activity_date" not in errors:
         already = _minutes_on(session, learner, entry.activity_date)
         if replacing is not None and replacing.activity_date == entry.activity_date:

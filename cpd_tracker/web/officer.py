@@ -39,8 +39,9 @@ def my_cpd() -> str:
 def log_activity() -> Response | tuple[str, int]:
     """The form to log a piece of CPD; nothing is written unless every rule is met."""
     state, _user, learner = signed_in_learner(LOG_OWN_CPD)
-    kinds, items = frameworks.vocabulary_for(
-        state.session, [role.code for role in roles_held(learner, state.today())])
+    held = [role.code for role in roles_held(learner, state.today())]
+    kinds, items = frameworks.vocabulary_for(state.session, held)
+    timeless = frameworks.kinds_without_duration(state.session, held)
     form = ActivityForm(categories=state.settings.categories, today=state.today(),
                         kinds=kinds, items=items)
     if form.validate_on_submit():
@@ -50,8 +51,9 @@ def log_activity() -> Response | tuple[str, int]:
         except Refused as rejected:
             form.show_errors(rejected.errors)
         else:
-            flash(f"Logged “{activity.title}” ({format_minutes(activity.minutes)}).",
-                  "cpd-success")
+            length = f" ({format_minutes(activity.minutes)})" if activity.minutes else ""
+            flash(f"Logged “{activity.title}”{length}.", "cpd-success")
             return redirect(url_for(".my_cpd"))
     status = 422 if form.is_submitted() else 200
-    return render_template("cpd_tracker/log_activity.html", form=form, learner=learner), status
+    return render_template("cpd_tracker/log_activity.html", form=form, learner=learner,
+                           timeless=[name for code, name in kinds if code in timeless]), status

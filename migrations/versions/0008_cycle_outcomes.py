@@ -5,7 +5,8 @@ not met with the rules unmet, or exempt), projected from the ``judged-cycle`` st
 daily job records when a cycle's due date passes, and those of leads who judge a cycle again.
 The first daily run after the upgrade records the cycles that have already ended.
 ``cpd_standing`` gains the last recorded outcome of each person in each role (for the leads'
-"last cycle" filter), filled by the next standings pass.
+"last cycle" filter), filled by the next standings pass. ``cpd_activity.minutes`` may be 0,
+for a record that is not a length of time (a reflective account).
 
 Revision ID: 0008
 Revises: 0007
@@ -55,6 +56,11 @@ def upgrade() -> None:
     with op.batch_alter_table("cpd_cycle_outcome", schema=None) as batch_op:
         batch_op.create_index("ix_cpd_cycle_outcome_role_end", ["role_id", "cycle_end"],
                               unique=False)
+    # A record that is not a length of time (a kind with duration: false) has no minutes.
+    with op.batch_alter_table("cpd_activity", schema=None) as batch_op:
+        batch_op.drop_constraint("ck_cpd_activity_minutes_positive", type_="check")
+        batch_op.create_check_constraint(op.f("ck_cpd_activity_minutes_not_negative"),
+                                         "minutes >= 0")
     with op.batch_alter_table("cpd_standing", schema=None) as batch_op:
         batch_op.add_column(sa.Column("last_outcome", sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column("last_cycle_end", sa.Date(), nullable=True))
@@ -63,6 +69,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cpd_activity", schema=None) as batch_op:
+        batch_op.drop_constraint("ck_cpd_activity_minutes_not_negative", type_="check")
+        batch_op.create_check_constraint(op.f("ck_cpd_activity_minutes_positive"),
+                                         "minutes > 0")
     with op.batch_alter_table("cpd_standing", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cpd_standing_last_outcome"))
         batch_op.drop_column("last_cycle_end")
