@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cpd_tracker import config, signals
+from cpd_tracker import config, frameworks, signals
 from cpd_tracker.models import Learner
 from cpd_tracker.permissions import Access, PermissionCheck
 from cpd_tracker.record.learners import LearnerProfile, differences, learner_of, sync_learner
@@ -54,6 +54,25 @@ class TrackerState:
     def today(self) -> date:
         """Today's date in the force's time zone (not the server's), from ``CPD_CLOCK``."""
         return self.settings.today()
+
+    def categories_for(self, role_codes: Iterable[str]) -> list[tuple[str, str]]:
+        """The categories people holding these roles log CPD in: the force's
+        (``CPD_CATEGORIES``), then those their frameworks declare."""
+        known = dict(self.settings.categories)
+        return [*self.settings.categories,
+                *((code, name) for code, name in frameworks.categories_for(
+                    self.session, role_codes) if code not in known)]
+
+    def category_label(self, code: str) -> str:
+        """A category's name: the force's, else a framework's, else the code (read once a
+        request)."""
+        known = dict(self.settings.categories)
+        if code in known:
+            return known[code]
+        names = g.get("_cpd_category_names")
+        if names is None:
+            names = g._cpd_category_names = frameworks.category_names(self.session)
+        return names.get(code, code)
 
     def user(self) -> Any | None:
         """The signed-in host user, or ``None``."""

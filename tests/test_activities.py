@@ -17,7 +17,7 @@ from cpd_tracker.models import Activity, Learner
 from cpd_tracker.projection.activities import ActivityProjection
 from cpd_tracker.queries.activities import officer_record
 from cpd_tracker.services.activities import ActivityEntry, log_activity
-from tests.factories import counts, logged, officer, today
+from tests.factories import counts, logged, officer, sign_in, today
 from xapi import StatementStore
 
 
@@ -140,3 +140,55 @@ def test_a_record_that_is_not_a_length_of_time_is_logged_without_one(
         "The duration must be more than zero. Only a record that is not a length of time "
         "(reflective account) may have none.")
     assert counts(app) == (1, 1)
+
+
+OWN_CATEGORIES = """\
+framework: force-coaching
+title: Coaching accreditation
+categories:
+  - {code: coaching-practice, name: Supervised coaching practice}
+versions:
+  - version: "2024"
+    effective_from: 2024-01-01
+    roles:
+      - code: coach
+        name: Workplace coach
+        cycle: {type: fixed, start: "01-01"}
+        rules:
+          - {type: hours, hours: 10, category: coaching-practice}
+"""
+
+
+def test_a_framework_declares_its_own_categories_and_its_holders_log_in_them(
+        app: Flask, tmp_path: Path) -> None:
+    """The force's CPD_CATEGORIES need not be edited first for a framework's rules."""
+    path = tmp_path / "coaching.yaml"
+    path.write_text(OWN_CATEGORIES, encoding="utf-8")
+    with app.app_context():
+        frameworks.load_file(db.session, path, categories=[
+            code for code, _ in get_state(app).settings.categories], today=today(app))
+        db.session.commit()
+        db.session.remove()
+    coach = officer(app, "acoach", name="Sgt Ali Coach", roles=("coach",))
+    outsider = officer(app, "pshah", roles=())
+
+    logged(app, coach, title="Coaching session", minutes=120, category="coaching-practice")
+    with app.app_context():
+        state = get_state(app)
+        with pytest.raises(Refused) as refused:
+            log_activity(db.session, state.settings, db.session.get(Learner, outsider.id),
+                         ActivityEntry(title="Coaching", minutes=60,
+                                       activity_date=today(app) - timedelta(days=1),
+                                       category="coaching-practice"), today=today(app))
+        [standing] = officer_record(db.session, state.settings,
+                                    db.session.get(Learner, coach.id), today=today(app)).standings
+        db.session.remove()
+
+    assert list(refused.value.errors) == ["category"]  # not one of the outsider's roles'
+    assert standing.judgement.rules[0].rule.label == "Supervised coaching practice hours"
+    assert standing.judgement.rules[0].summary == "2 h of 10 h"
+    client = app.test_client()
+    sign_in(client, "acoach")
+    form = client.get("/cpd/activities/new").get_data(as_text=True)
+    assert '<option value="coaching-practice">Supervised coaching practice</option>' in form
+    assert "<td>Supervised coaching practice</td>" in client.get("/cpd/").get_data(as_text=True)

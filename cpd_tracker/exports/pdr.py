@@ -136,8 +136,10 @@ def record_for_export(session: Session, settings: Settings, learner: Learner, *,
     codes = {s.role_code for s in found.standings} | {r.code for a in rows for r in a.roles}
     kinds, items = frameworks.vocabulary_for(session, sorted(codes)) if codes else ([], [])
     kind_names, item_names = dict(kinds), dict(items)
+    declared = frameworks.category_names(session)
     activities = tuple(ExportActivity(
-        activity_date=a.activity_date, title=a.title, category=settings.category_label(a.category),
+        activity_date=a.activity_date, title=a.title,
+        category=dict(settings.categories).get(a.category) or declared.get(a.category, a.category),
         minutes=a.minutes, kind=kind_names.get(a.kind, a.kind) if a.kind else None,
         item=item_names.get(a.item, a.item) if a.item else None, participatory=a.participatory,
         what_happened=a.what_happened, reflection=a.reflection, impact=a.impact,

@@ -18,6 +18,8 @@ from cpd_tracker.frameworks.read_back import (
     accreditation_dates,
     accreditation_rules,
     catalogue,
+    categories_for,
+    category_names,
     kinds_without_duration,
     requirement_sets,
     schemes_for,
@@ -29,6 +31,7 @@ from cpd_tracker.frameworks.schema import FrameworkError, FrameworkInvalid, pars
 __all__ = [
     "AccreditationRules", "FrameworkError", "FrameworkInvalid", "LoadReport",
     "RoleRequirements", "VersionInForce", "accountabilities_for", "accreditation_dates",
-    "accreditation_rules", "catalogue", "kinds_without_duration", "load", "load_file", "parse",
+    "accreditation_rules", "catalogue", "categories_for", "category_names",
+    "kinds_without_duration", "load", "load_file", "parse",
     "requirement_sets", "schemes_for", "shipped", "versions_of", "vocabulary_for",
 ]

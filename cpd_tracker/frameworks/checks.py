@@ -27,7 +27,7 @@ from cpd_tracker.frameworks.spec import (
 from cpd_tracker.problems import Path, not_one_of, repeated
 
 _CODE = re.compile(CODE_PATTERN)
-_CATEGORIES = "the force's categories (CPD_CATEGORIES)"
+_CATEGORIES = "the force's categories (CPD_CATEGORIES) and the file's own"
 
 
 def cross_checks(spec: FrameworkSpec,
@@ -35,8 +35,10 @@ def cross_checks(spec: FrameworkSpec,
     """Every problem of a file whose shape is right, with its path."""
     kinds = {kind.code for kind in spec.kinds}
     items = {item.code for item in spec.items}
+    categories = {*categories, *(category.code for category in spec.categories)}
     for name, codes in (("kinds", [k.code for k in spec.kinds]),
-                        ("items", [i.code for i in spec.items])):
+                        ("items", [i.code for i in spec.items]),
+                        ("categories", [c.code for c in spec.categories])):
         yield from _repeats((name,), codes, "code")
     labels = [version.version for version in spec.versions]
     yield from _repeats(("versions",), labels, "version")
@@ -110,7 +112,8 @@ def raw_references(data: Any, categories: Collection[str]) -> Iterator[tuple[Pat
     if not isinstance(data, dict):
         return
     declared = {name: {entry.get("code") for entry in data.get(name) or []
-                       if isinstance(entry, dict)} for name in ("kinds", "items")}
+                       if isinstance(entry, dict)} for name in ("kinds", "items", "categories")}
+    categories = {*categories, *(declared["categories"] - {None})}
     versions = data.get("versions")
     yield from _raw_accreditation_roles(data)
     for v, version in enumerate(versions if isinstance(versions, list) else []):

@@ -177,13 +177,17 @@ def _claim_roles(session: Session, framework: Framework,
 
 
 def _shared(spec: FrameworkSpec) -> dict[str, Any]:
-    """The words rules use (kinds, items): copied into every stored version."""
-    # ``duration`` only when false: a kind stored before the key existed keeps its checksum.
-    return {
+    """The words rules use (kinds, items, categories): copied into every stored version."""
+    # ``duration`` only when false, ``categories`` only when declared: a version stored before
+    # these keys existed keeps its checksum.
+    shared: dict[str, Any] = {
         "kinds": [kind.model_dump(mode="json", exclude=set() if not kind.duration
                                   else {"duration"}) for kind in spec.kinds],
         "items": [item.model_dump(mode="json") for item in spec.items],
     }
+    if spec.categories:
+        shared["categories"] = [category.model_dump(mode="json") for category in spec.categories]
+    return shared
 
 
 def _vocabulary(spec: FrameworkSpec) -> dict[str, Any]:

@@ -102,6 +102,9 @@ def requirement_sets(definition: dict[str, Any], *, framework: str = "",
         {key: definition[key] for key in ("version", "effective_from", "effective_to", "roles")})
     kinds = {kind["code"]: kind for kind in definition.get("kinds", [])}
     items = {item["code"]: item["name"] for item in definition.get("items", [])}
+    # The file's own categories read as it names them, unless the force names them itself.
+    categories = {**{category["code"]: category["name"]
+                     for category in definition.get("categories", [])}, **(categories or {})}
     return {
         role.code: _requirement_set(framework, version.version, role, kinds, items,
                                     categories or {}, title)
@@ -231,6 +234,23 @@ def vocabulary_for(session: Session, role_codes: Iterable[str]
         kinds.update({kind["code"]: kind["name"] for kind in vocabulary.get("kinds", [])})
         items.update({item["code"]: item["name"] for item in vocabulary.get("items", [])})
     return sorted(kinds.items(), key=lambda p: p[1]), sorted(items.items(), key=lambda p: p[1])
+
+
+def categories_for(session: Session, role_codes: Iterable[str]) -> list[tuple[str, str]]:
+    """The categories these roles' frameworks declare, ``(code, name)``, by name: offered to
+    the holders beside the force's own."""
+    query = (sa.select(Framework.vocabulary).join(Role, Role.framework_id == Framework.id)
+             .where(Role.code.in_(list(role_codes))))
+    found = {category["code"]: category["name"] for vocabulary in session.scalars(query)
+             for category in vocabulary.get("categories", [])}
+    return sorted(found.items(), key=lambda pair: pair[1])
+
+
+def category_names(session: Session) -> dict[str, str]:
+    """Every category any loaded framework declares, by code (for labels)."""
+    return {category["code"]: category["name"]
+            for vocabulary in session.scalars(sa.select(Framework.vocabulary))
+            for category in vocabulary.get("categories", [])}
 
 
 def kinds_without_duration(session: Session, role_codes: Iterable[str]) -> set[str]:

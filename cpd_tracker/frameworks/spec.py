@@ -65,6 +65,14 @@ class KindSpec(_Strict):
     duration: bool = True
 
 
+class CategorySpec(_Strict):
+    """A CPD category a framework's rules count (``planned``: "Planned learning"), offered to
+    the holders of its roles beside the force's own (``CPD_CATEGORIES``)."""
+
+    code: Code
+    name: str = Field(min_length=1, max_length=255)
+
+
 class ItemSpec(_Strict):
     """A named item a rule can require (``data-protection``: "Data protection refresher")."""
 
@@ -229,6 +237,7 @@ class FrameworkSpec(_Strict):
     framework: Code
     title: str = Field(min_length=1, max_length=255)
     description: str = ""
+    categories: list[CategorySpec] = []
     kinds: list[KindSpec] = []
     items: list[ItemSpec] = []
     accreditation: AccreditationSpec | None = None

@@ -82,4 +82,4 @@ def review_evidence(evidence_id: int) -> Response | tuple[str, int]:
             return redirect(url_for(".verification_queue"))
     status = 422 if form.is_submitted() else 200
     return render_template("cpd_tracker/review_evidence.html", item=item, activity=activity,
-                           form=form, category_label=state.settings.category_label), status
+                           form=form, category_label=state.category_label), status

@@ -33,7 +33,7 @@ def my_cpd() -> str:
            if standing.judgement.status in (Status.COMPLIANT, Status.EXEMPT)]
     notices = reminder_log.notices(state.session, learner, today=state.today(), met=met)
     return render_template("cpd_tracker/my_cpd.html", learner=learner, record=record,
-                           notices=notices, category_label=state.settings.category_label)
+                           notices=notices, category_label=state.category_label)
 
 
 def log_activity() -> Response | tuple[str, int]:
@@ -42,7 +42,7 @@ def log_activity() -> Response | tuple[str, int]:
     held = [role.code for role in roles_held(learner, state.today())]
     kinds, items = frameworks.vocabulary_for(state.session, held)
     timeless = frameworks.kinds_without_duration(state.session, held)
-    form = ActivityForm(categories=state.settings.categories, today=state.today(),
+    form = ActivityForm(categories=state.categories_for(held), today=state.today(),
                         kinds=kinds, items=items)
     if form.validate_on_submit():
         try:

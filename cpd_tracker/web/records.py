@@ -78,7 +78,7 @@ def activity_page(activity_id: int, form: EvidenceForm | None = None, status: in
         "cpd_tracker/activity.html", activity=activity, own=own,
         name_of=lambda code: names.get(code, code) if code else None,
         evidence=files.get(activity.activity_iri, []), form=form or EvidenceForm(),
-        category_label=state.settings.category_label, accountabilities=accountabilities,
+        category_label=state.category_label, accountabilities=accountabilities,
         max_mb=state.settings.evidence_max_bytes / (1024 * 1024),
         editable=own and activity.credit_key is None), status
 
@@ -117,7 +117,7 @@ def edit_activity(activity_id: int) -> Response | tuple[str, int]:
         abort(404)
     codes = [role.code for role in roles_held(learner, activity.activity_date)]
     kinds, items = frameworks.vocabulary_for(state.session, codes)
-    form = ActivityForm(categories=state.settings.categories, today=state.today(), kinds=kinds,
+    form = ActivityForm(categories=state.categories_for(codes), today=state.today(), kinds=kinds,
                         items=items,
                         accountabilities=frameworks.accountabilities_for(state.session, codes),
                         obj=None if request.method == "POST" else _form_values(activity))
@@ -170,7 +170,7 @@ def activity_history(activity_iri: str | None = None) -> tuple[str, int]:
     current = state.session.scalar(sa.select(Activity).where(
         Activity.learner_id == learner.id, Activity.activity_iri == activity_iri))
     return render_template("cpd_tracker/history.html", learner=learner, entries=entries,
-                           current=current, category_label=state.settings.category_label,
+                           current=current, category_label=state.category_label,
                            person_history=False), 200
 
 
@@ -181,7 +181,7 @@ def person_history(reference: str) -> tuple[str, int]:
     page = page_argument()
     found = history.record_history(state.session, state.settings, learner, page=page)
     return render_template("cpd_tracker/history.html", learner=learner, entries=found.items,
-                           current=None, category_label=state.settings.category_label,
+                           current=None, category_label=state.category_label,
                            person_history=True, page=found), 200
 
 
@@ -232,7 +232,7 @@ def person_page(reference: str) -> tuple[str, int]:
     sent = (reminder_log.reminder_log(state.session, state.access(user), learner_id=learner.id,
                                       per_page=5) if state.can(user, VERIFY, None) else None)
     return render_template("cpd_tracker/person.html", learner=learner, record=record,
-                           evidence=files, category_label=state.settings.category_label,
+                           evidence=files, category_label=state.category_label,
                            may_verify=state.can(user, VERIFY, learner), reminders=sent,
                            reminder_kinds=reminder_log.KINDS,
                            reminder_states=reminder_log.STATES), 200
