@@ -73,9 +73,9 @@ def granting(app: Flask, grant: Callable[..., Any], learner: Learner, **kwargs: 
 
 
 def exemption(app: Flask, learner: Learner, *, on: date = AS_OF,
-              reason: str = SECONDED) -> Allowance:
+              reason: str = SECONDED, until: date | None = None) -> Allowance:
     return granting(app, allowances.grant_exemption, learner, role_code=OFFICER, on=on,
-                    reason=reason)
+                    reason=reason, until=until)
 
 
 def extension(app: Flask, learner: Learner, *, due: date, on: date = AS_OF) -> Allowance:
@@ -181,6 +181,55 @@ def test_an_exemption_does_not_carry_into_the_next_cycle(app: Flask) -> None:
 
     assert standing.judgement.cycle.start == date(2026, 4, 1)
     assert standing.judgement.status is not Status.EXEMPT
+
+
+def test_an_exemption_for_a_period_shrinks_the_targets_whatever_the_pro_rata_policy(
+        app: Flask) -> None:
+    """Long-term sickness from 1 Oct to 31 Dec 2025 (92 days) in the 365-day 2025-26 cycle:
+    273 days owed, so 20 h becomes ceil(1200 * 273 / 365) = 898 minutes (14 h 58 m), and the
+    person is not exempt from the whole cycle."""
+    priya = person(app)
+    granted = exemption(app, priya, on=date(2025, 10, 1), until=date(2025, 12, 31),
+                        reason="Long-term sickness.")
+
+    standing = judged(app, as_of=date(2026, 1, 15))
+
+    assert (granted.starts_on, granted.ends_on) == (date(2025, 10, 1), date(2025, 12, 31))
+    assert standing.judgement.status is not Status.EXEMPT
+    assert hours_summary(standing) == "0 h of 14 h 58 m"
+    assert ("Exempt by your accreditation lead from 1 Oct 2025 to 31 Dec 2025 (Long-term "
+            "sickness): 92 days.") in standing.judgement.adjustments
+
+
+def test_an_exemption_for_every_day_of_the_cycle_is_an_exempt_cycle(app: Flask) -> None:
+    priya = person(app)
+    exemption(app, priya, on=CYCLE_START, until=CYCLE_END, reason="Seconded to the NCA.")
+
+    assert judged(app).judgement.status is Status.EXEMPT
+
+
+@pytest.mark.parametrize(("until", "message"), [
+    (date(2025, 9, 30), "ends (30 Sep 2025) before it starts (1 Oct 2025)"),
+    (date(2026, 4, 30), "ends within its cycle (by 31 Mar 2026)"),
+])
+def test_an_exemption_for_a_period_stays_inside_its_cycle(app: Flask, until: date,
+                                                         message: str) -> None:
+    priya = person(app)
+    with pytest.raises(Refused) as refused:
+        exemption(app, priya, on=date(2025, 10, 1), until=until)
+    assert list(refused.value.errors) == ["until"]
+    assert message in refused.value.errors["until"]
+    assert stored(app) == []
+
+
+def test_an_extension_to_a_date_before_the_cycle_is_due_is_refused(app: Flask) -> None:
+    """An extension gives more time: a 'new due date' before the cycle's own made an ordinary
+    cycle non-compliant early (found by the day-by-day replay)."""
+    priya = person(app)
+    with pytest.raises(Refused) as refused:
+        extension(app, priya, on=date(2026, 3, 1), due=date(2026, 3, 15))
+    assert refused.value.errors == {"due": "The cycle is due by 31 Mar 2026 already; an "
+                                           "extension gives a later date, not 15 Mar 2026."}
 
 
 @pytest.mark.parametrize("reason", ["", "   \n"])

@@ -1033,3 +1033,23 @@ def test_a_submission_deadline_makes_the_cycle_due_before_it_ends() -> None:
     assert judgement.status is Status.NON_COMPLIANT
     assert judgement.rules[0].sentence.endswith(
         f"short when it was due on {YEAR.end - timedelta(days=30):%-d %b %Y}.")
+
+
+def test_an_exemption_for_a_period_reduces_targets_even_without_a_pro_rata_policy() -> None:
+    """92 of the cycle's 365 days exempt: 20 h becomes ceil(1200 * 273 / 365) = 898 minutes,
+    though the role pro-rates nothing (an approved absence would change nothing here)."""
+    period = Absence(date(2026, 10, 1), date(2026, 12, 31), "Long-term sickness")
+    exempt = judged(role(hours_rule(20)), logged(5), person=officer(exempt_periods=(period,)))
+    absent = judged(role(hours_rule(20)), logged(5), person=officer(absences=(period,)))
+
+    assert exempt.rules[0].target == 898
+    assert absent.rules[0].target == 1200
+    assert exempt.status is not Status.EXEMPT
+
+
+def test_exemptions_for_periods_covering_every_day_held_make_the_cycle_exempt() -> None:
+    halves = (Absence(YEAR.start, date(2026, 9, 30), "Seconded"),
+              Absence(date(2026, 10, 1), YEAR.end, "Sick leave"))
+    judgement = judged(role(hours_rule(20)), person=officer(exempt_periods=halves))
+    assert judgement.status is Status.EXEMPT
+    assert judgement.exemption == "Seconded; Sick leave"

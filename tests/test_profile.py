@@ -137,7 +137,9 @@ INPUTS: dict[str, list[Call]] = {
                             call(PRIYA, CORRECTED_ACTIVITY)],
     "cpd.exemption.granted": [call(LEAD, LeadDecision(
         PRIYA, "Seconded away from the role.", DECIDED_AT, role_code="intelligence-officer",
-        cycle_start=date(2026, 4, 1)))],
+        cycle_start=date(2026, 4, 1))), call(LEAD, LeadDecision(
+        PRIYA, "Long-term sickness.", DECIDED_AT, role_code="intelligence-officer",
+        cycle_start=date(2026, 4, 1), absence=(date(2026, 6, 1), date(2026, 12, 31))))],
     "cpd.extension.granted": [call(LEAD, LeadDecision(
         PRIYA, "Course cancelled.", DECIDED_AT, role_code="intelligence-officer",
         cycle_start=date(2026, 4, 1), due=date(2027, 6, 30)))],

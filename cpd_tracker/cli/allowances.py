@@ -23,16 +23,25 @@ from cpd_tracker.state import get_state
 @click.option("--reason", required=True, help="Why (kept with the decision).")
 @click.option("--by", "lead", required=True, help="The lead's user reference.")
 @click.option("--on", type=click.DateTime(["%Y-%m-%d"]),
-              help="A day in the cycle to exempt (default: today).")
-def exempt(reference: str, role: str, reason: str, lead: str, on: Any) -> None:
-    """Exempt person REFERENCE from a role's requirements for one cycle."""
+              help="A day in the cycle to exempt (default: today); with --until, the first day "
+                   "of the period.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]),
+              help="Exempt only from --on to this day (a period within the cycle), not the "
+                   "whole cycle.")
+def exempt(reference: str, role: str, reason: str, lead: str, on: Any, until: Any) -> None:
+    """Exempt person REFERENCE from a role's requirements for one cycle, or for a period."""
     state = get_state()
     learner = _learner(reference)
     granted = _granting(lambda: allowances.grant_exemption(
         state.session, state.settings, _lead(lead), learner, role,
-        on=on.date() if on else state.today(), reason=reason))
-    click.echo(f"{learner.name} is exempt from {role} for the cycle starting "
-               f"{format_date(granted.cycle_start)}.")
+        on=on.date() if on else state.today(), reason=reason,
+        until=until.date() if until else None))
+    if granted.starts_on is not None:
+        click.echo(f"{learner.name} is exempt from {role} from {format_date(granted.starts_on)} "
+                   f"to {format_date(granted.ends_on)}.")
+    else:
+        click.echo(f"{learner.name} is exempt from {role} for the cycle starting "
+                   f"{format_date(granted.cycle_start)}.")
 
 
 @click.command("extend")

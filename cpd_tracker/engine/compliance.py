@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from cpd_tracker.engine.cycles import Cycle, add_months
-from cpd_tracker.engine.pro_rata import Circumstances, pro_rata_factor
+from cpd_tracker.engine.pro_rata import Circumstances, exempt_throughout, pro_rata_factor
 from cpd_tracker.engine.requirements import ActivityFilter, RequirementSet, Rule
 from cpd_tracker.engine.words import format_date, format_minutes, join_words
 
@@ -208,6 +208,10 @@ def judge(requirements: RequirementSet, cycle: Cycle, circumstances: Circumstanc
     named item (on or before ``as_of``), whenever that was.
     """
     tallies = tuple(activities)
+    if circumstances.exemption is None:
+        covered = exempt_throughout(cycle, circumstances)
+        if covered is not None:
+            circumstances = replace(circumstances, exemption=covered)
     due = circumstances.extended_to or requirements.due_of(cycle.end)
     factor, adjustments = pro_rata_factor(requirements, cycle, circumstances)
     totals = _totals(requirements, tallies)

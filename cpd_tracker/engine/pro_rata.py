@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from cpd_tracker.engine.cycles import Cycle
 from cpd_tracker.engine.requirements import RequirementSet
-from cpd_tracker.engine.words import fte_text, percent_text
+from cpd_tracker.engine.words import format_date, fte_text, percent_text
 
 _ONE_DAY = timedelta(days=1)
 
@@ -37,6 +37,9 @@ class Circumstances:
     exemption: str | None = None
     #: A lead's extension for this cycle: the new due date, or ``None``.
     extended_to: date | None = None
+    #: A lead's exemptions for a period (long-term sickness from 1 January to 31 December in a
+    #: two-year cycle): nothing is owed for those days, whatever the role's pro-rata policy.
+    exempt_periods: tuple[Absence, ...] = ()
 
 
 
@@ -59,23 +62,33 @@ def pro_rata_factor(requirements: RequirementSet, cycle: Cycle,
         if held < cycle.days:
             available = held
             reasons.append(f"In the role for {held} of the cycle's {cycle.days} days.")
-    if "absence" in policy and circumstances.absences:
-        absent = _absent_days(cycle, circumstances)
+    counted = circumstances.absences if "absence" in policy else ()
+    if counted or circumstances.exempt_periods:
+        absent = _absent_days(cycle, circumstances, counted + circumstances.exempt_periods)
         if absent:
             available = max(available - absent, 0)
-            kinds = sorted({absence.reason for absence in circumstances.absences})
-            reasons.append(f"Approved absence ({', '.join(kinds)}): {absent} days.")
+            if counted:
+                kinds = sorted({absence.reason for absence in counted})
+                reasons.append(f"Approved absence ({', '.join(kinds)}): "
+                               f"{_absent_days(cycle, circumstances, counted)} days.")
+            for period in circumstances.exempt_periods:
+                days = _absent_days(cycle, circumstances, (period,))
+                if days:
+                    reasons.append(f"Exempt by your accreditation lead from "
+                                   f"{format_date(period.starts_on)} to "
+                                   f"{format_date(period.ends_on)} ({period.reason.rstrip('.')}):"
+                                   f" {days} days.")
     if available < cycle.days:
         factor *= Fraction(available, cycle.days)
     return min(factor, Fraction(1)), tuple(reasons)
 
 
-def _absent_days(cycle: Cycle, circumstances: Circumstances) -> int:
-    """Days of approved absence within the cycle and the time in role, overlaps counted once."""
+def _absent_days(cycle: Cycle, circumstances: Circumstances,
+                 periods: tuple[Absence, ...]) -> int:
+    """Days of ``periods`` within the cycle and the time in role, overlaps counted once."""
     first = max(cycle.start, circumstances.held_from)
     last = min(cycle.end, circumstances.held_until or cycle.end)
-    spans = sorted((max(a.starts_on, first), min(a.ends_on, last))
-                   for a in circumstances.absences)
+    spans = sorted((max(a.starts_on, first), min(a.ends_on, last)) for a in periods)
     total, reached = 0, None
     for begins, ends in spans:
         if reached is not None and begins <= reached:
@@ -86,3 +99,16 @@ def _absent_days(cycle: Cycle, circumstances: Circumstances) -> int:
     return total
 
 
+
+
+def exempt_throughout(cycle: Cycle, circumstances: Circumstances) -> str | None:
+    """The reason, when a lead's exemptions for a period cover every day of the cycle the
+    person holds the role: then the whole cycle is exempt."""
+    first = max(cycle.start, circumstances.held_from)
+    last = min(cycle.end, circumstances.held_until or cycle.end)
+    if not circumstances.exempt_periods or last < first:
+        return None
+    covered = _absent_days(cycle, circumstances, circumstances.exempt_periods)
+    if covered < (last - first).days + 1:
+        return None
+    return "; ".join(sorted({period.reason for period in circumstances.exempt_periods}))

@@ -112,6 +112,7 @@ def assess(session: Session, settings: Settings, *, as_of: date,
                 held_from=holding.started_on, held_until=holding.ended_on, fte=holding.fte,
                 absences=person, exemption=granted.get("exemption"),
                 extended_to=granted.get("extension"),
+                exempt_periods=tuple(granted.get("periods", ())),
             )
             return judge(requirements, cycle, circumstances, _in_window(rows, first, last),
                          owned, as_of=as_of)
@@ -367,12 +368,18 @@ def _absences(session: Session, scope: Scope) -> dict[int, tuple[Absence, ...]]:
 
 
 def _allowances(session: Session, scope: Scope) -> _Allowances:
+    """Leads' exemptions (for a cycle, or a period: ``periods``) and extensions, by learner,
+    role and cycle start."""
     query = sa.select(Allowance.learner_id, Allowance.role_id, Allowance.cycle_start,
-                      Allowance.kind, Allowance.reason, Allowance.extended_to
-                      ).order_by(Allowance.granted_at)
+                      Allowance.kind, Allowance.reason, Allowance.extended_to,
+                      Allowance.starts_on, Allowance.ends_on).order_by(Allowance.granted_at)
     query = _people_in(query, scope, Allowance.learner_id)
     granted: dict[tuple[int, int, date], dict[str, Any]] = defaultdict(dict)
-    for learner_id, role_id, cycle_start, kind, reason, extended_to in session.execute(query):
-        granted[(learner_id, role_id, cycle_start)][kind] = (
-            reason if kind == "exemption" else extended_to)
+    for (learner_id, role_id, cycle_start, kind, reason, extended_to, starts,
+         ends) in session.execute(query):
+        found = granted[(learner_id, role_id, cycle_start)]
+        if kind == "exemption" and starts is not None:
+            found.setdefault("periods", []).append(Absence(starts, ends, reason))
+        else:
+            found[kind] = reason if kind == "exemption" else extended_to
     return granted

@@ -94,6 +94,9 @@ class Allowance(Base):
     kind: Mapped[str] = mapped_column(sa.String(16))
     cycle_start: Mapped[date] = mapped_column(sa.Date)
     extended_to: Mapped[date | None] = mapped_column(sa.Date)
+    #: For an exemption for a period (not the whole cycle): its first and last days.
+    starts_on: Mapped[date | None] = mapped_column(sa.Date)
+    ends_on: Mapped[date | None] = mapped_column(sa.Date)
     reason: Mapped[str] = mapped_column(sa.Text)
     granted_by: Mapped[str] = mapped_column(sa.String(255))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime())

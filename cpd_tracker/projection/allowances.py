@@ -50,11 +50,15 @@ class AllowanceProjection:
             role_id = session.scalar(sa.select(Role.id).where(
                 Role.code == extensions[vocabulary.EXT_ROLE]))
             due = extensions.get(vocabulary.EXT_DUE_DATE)
+            starts = extensions.get(vocabulary.EXT_ABSENCE_START)
+            ends = extensions.get(vocabulary.EXT_ABSENCE_END)
             session.add(Allowance(
                 statement_id=statement["id"], learner_id=learner_id, role_id=role_id,
                 kind="exemption" if verb == vocabulary.VERB_EXEMPTED else "extension",
                 cycle_start=date.fromisoformat(extensions[vocabulary.EXT_CYCLE_START]),
                 extended_to=date.fromisoformat(due) if due else None, reason=reason,
+                starts_on=date.fromisoformat(starts) if starts else None,
+                ends_on=date.fromisoformat(ends) if ends else None,
                 granted_by=lead, granted_at=at))
         session.flush()
 

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from cpd_tracker import frameworks
 from cpd_tracker.config import Settings
+from cpd_tracker.engine.cycles import Cycle
+from cpd_tracker.engine.requirements import RequirementSet
 from cpd_tracker.engine.words import format_date
 from cpd_tracker.errors import Refused
 from cpd_tracker.judging.assessment import anchor_of
@@ -35,32 +37,51 @@ REASON_MAX = 2_000
 
 
 def grant_exemption(session: Session, settings: Settings, lead: Lead, learner: Learner,
-                    role_code: str, *, on: date, reason: str) -> Allowance:
-    """Exempt ``learner`` from ``role_code``'s requirements for the cycle containing ``on``."""
-    cycle_start = _cycle_start(session, settings, learner, role_code, on)
+                    role_code: str, *, on: date, reason: str,
+                    until: date | None = None) -> Allowance:
+    """Exempt ``learner`` from ``role_code``'s requirements for the cycle containing ``on``,
+    or, with ``until``, for the days from ``on`` to ``until`` only (long-term sickness inside a
+    longer cycle): nothing is owed for those days, and the targets shrink with them."""
+    _requirements, cycle = _cycle(session, settings, learner, role_code, on)
     _check_reason(reason)
-    already = session.scalar(sa.select(Allowance).join(Role).where(
-        Allowance.learner_id == learner.id, Role.code == role_code,
-        Allowance.cycle_start == cycle_start, Allowance.kind == "exemption"))
-    if already is not None:
-        raise Refused({"role": (
-            f"{learner.name} is already exempt from {role_code} for the cycle starting "
-            f"{format_date(cycle_start)} (granted by {already.granted_by}: {already.reason})")})
+    if until is not None:
+        if until < on:
+            raise Refused({"until": f"The exemption ends ({format_date(until)}) before it "
+                                    f"starts ({format_date(on)})."})
+        if until > cycle.end:
+            raise Refused({"until": f"An exemption for a period ends within its cycle (by "
+                                    f"{format_date(cycle.end)}); grant another for the next."})
+    else:
+        already = session.scalar(sa.select(Allowance).join(Role).where(
+            Allowance.learner_id == learner.id, Role.code == role_code,
+            Allowance.cycle_start == cycle.start, Allowance.kind == "exemption",
+            Allowance.starts_on.is_(None)))
+        if already is not None:
+            raise Refused({"role": (
+                f"{learner.name} is already exempt from {role_code} for the cycle starting "
+                f"{format_date(cycle.start)} (granted by {already.granted_by}: "
+                f"{already.reason})")})
     decision = LeadDecision(identity(learner), reason.strip(), settings.now(), role_code=role_code,
-                            cycle_start=cycle_start)
+                            cycle_start=cycle.start,
+                            absence=(on, until) if until is not None else None)
     return _store(session, settings, lead, ExemptionGrantedBuilder(settings), decision, Allowance)
 
 
 def grant_extension(session: Session, settings: Settings, lead: Lead, learner: Learner,
                     role_code: str, *, on: date, due: date, reason: str) -> Allowance:
-    """Move the due date of ``learner``'s cycle containing ``on`` for ``role_code`` to ``due``."""
-    cycle_start = _cycle_start(session, settings, learner, role_code, on)
+    """Move the due date of ``learner``'s cycle containing ``on`` for ``role_code`` to ``due``,
+    a later date than the cycle's own: an extension gives more time, never less."""
+    requirements, cycle = _cycle(session, settings, learner, role_code, on)
+    usual = requirements.due_of(cycle.end)
     if due <= on:
         raise Refused({"due": f"The new due date {format_date(due)} must be after "
                                        f"{format_date(on)}."})
+    if due <= usual:
+        raise Refused({"due": f"The cycle is due by {format_date(usual)} already; an extension "
+                              f"gives a later date, not {format_date(due)}."})
     _check_reason(reason)
     decision = LeadDecision(identity(learner), reason.strip(), settings.now(), role_code=role_code,
-                            cycle_start=cycle_start, due=due)
+                            cycle_start=cycle.start, due=due)
     return _store(session, settings, lead, ExtensionGrantedBuilder(settings), decision, Allowance)
 
 
@@ -88,8 +109,8 @@ def _store(session: Session, settings: Settings, lead: Lead, builder: Any,
     return session.scalars(sa.select(record).where(record.statement_id == stored["id"])).one()
 
 
-def _cycle_start(session: Session, settings: Settings, learner: Learner, role_code: str,
-                 on: date) -> date:
+def _cycle(session: Session, settings: Settings, learner: Learner, role_code: str,
+           on: date) -> tuple[RequirementSet, Cycle]:
     held = session.scalars(sa.select(LearnerRole).join(Role).where(
         LearnerRole.learner_id == learner.id, Role.code == role_code)).all()
     holding = next((h for h in held if h.held_on(on)), None)
@@ -104,7 +125,7 @@ def _cycle_start(session: Session, settings: Settings, learner: Learner, role_co
     if found is None:
         raise Refused({"role": f"The role {role_code!r} has no requirements in force "
                                         f"on {format_date(on)}; there is nothing to exempt."})
-    return found[1].start
+    return found
 
 
 def _check_reason(reason: str) -> None:

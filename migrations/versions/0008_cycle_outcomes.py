@@ -6,7 +6,8 @@ daily job records when a cycle's due date passes, and those of leads who judge a
 The first daily run after the upgrade records the cycles that have already ended.
 ``cpd_standing`` gains the last recorded outcome of each person in each role (for the leads'
 "last cycle" filter), filled by the next standings pass. ``cpd_activity.minutes`` may be 0,
-for a record that is not a length of time (a reflective account).
+for a record that is not a length of time (a reflective account). ``cpd_allowance`` gains the
+first and last days of an exemption for a period.
 
 Revision ID: 0008
 Revises: 0007
@@ -56,6 +57,10 @@ def upgrade() -> None:
     with op.batch_alter_table("cpd_cycle_outcome", schema=None) as batch_op:
         batch_op.create_index("ix_cpd_cycle_outcome_role_end", ["role_id", "cycle_end"],
                               unique=False)
+    # An exemption may be for a period inside its cycle.
+    with op.batch_alter_table("cpd_allowance", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("starts_on", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("ends_on", sa.Date(), nullable=True))
     # A record that is not a length of time (a kind with duration: false) has no minutes.
     with op.batch_alter_table("cpd_activity", schema=None) as batch_op:
         batch_op.drop_constraint("ck_cpd_activity_minutes_positive", type_="check")
@@ -69,6 +74,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cpd_allowance", schema=None) as batch_op:
+        batch_op.drop_column("ends_on")
+        batch_op.drop_column("starts_on")
     with op.batch_alter_table("cpd_activity", schema=None) as batch_op:
         batch_op.drop_constraint("ck_cpd_activity_minutes_not_negative", type_="check")
         batch_op.create_check_constraint(op.f("ck_cpd_activity_minutes_positive"),
