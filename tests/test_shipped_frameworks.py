@@ -46,8 +46,8 @@ def unmet_codes(judgement: Judgement) -> list[str]:
 # --- every shipped file ------------------------------------------------------------------------
 
 
-def test_the_library_ships_the_ipp_example_and_three_regulators_frameworks() -> None:
-    assert {path.stem for path in SHIPPED_FILES} >= {"ipp-example", *REGULATORS}
+def test_the_library_ships_the_ipp_example_three_regulators_and_the_college_model() -> None:
+    assert {path.stem for path in SHIPPED_FILES} == {"ipp-example", *REGULATORS, "college-cpd"}
 
 
 @pytest.mark.parametrize("path", SHIPPED_FILES, ids=lambda path: path.stem)
@@ -359,3 +359,53 @@ def test_ipp_analyst_joining_on_6_november_owes_8_hours() -> None:
     judgement = judge(ANALYST, IPP_YEAR, joiner, [Tally(minutes=0)], {}, as_of=IPP_AS_OF)
     assert result(judgement, "hours").summary == "0 h of 8 h"
     assert judgement.adjustments == ("In the role for 146 of the cycle's 365 days.",)
+
+
+# --- College of Policing CPD model (outputs-based, no hours) ------------------------------------
+
+COLLEGE = requirements("college-cpd", "police-officer-or-staff")
+PDR_YEAR = Cycle(date(2025, 4, 1), date(2026, 3, 31))
+
+
+def college_judged(*records: Tally, held_from: date = date(2020, 1, 1),
+                   discussed: date | None = date(2025, 11, 3),
+                   as_of: date = date(2026, 3, 31)) -> Judgement:
+    items = {("pdr-cpd-discussion", False): discussed} if discussed else {}
+    return judge(COLLEGE, PDR_YEAR, Circumstances(held_from=held_from), records, items,
+                 as_of=as_of)
+
+
+def test_the_college_model_asks_for_no_hours_only_outputs() -> None:
+    assert [rule.measure for rule in COLLEGE.rules] == ["count", "count", "item", "count"]
+
+
+def test_reflections_impact_and_the_pdr_discussion_meet_the_year_without_any_hours() -> None:
+    """Two reflective accounts logged with no duration, one of them with its impact, and the
+    PDR discussion: compliant; the recommended learning activities show, never failing."""
+    judgement = college_judged(
+        Tally(minutes=0, count=1, kind="reflective-account", reflection=True, impact=True),
+        Tally(minutes=0, count=1, kind="reflective-account", reflection=True))
+
+    assert judgement.status is Status.COMPLIANT
+    assert [found.summary for found in judgement.rules] == [
+        "2 of 2 written reflections", "1 of 1 impact statement",
+        "CPD discussion in the PDR: done 3 Nov 2025", "0 of 4 learning activities recommended"]
+
+
+def test_a_joiner_in_the_last_quarter_owes_one_reflection_not_two() -> None:
+    """Joined 1 Jan 2026: 90 of the year's 365 days, so ceil(2 * 90 / 365) = 1 reflection; the
+    impact statement is not pro-rated (1)."""
+    judgement = college_judged(held_from=date(2026, 1, 1), discussed=None,
+                               as_of=date(2026, 2, 1))
+
+    assert [(found.rule.label, found.target) for found in judgement.rules[:2]] == [
+        ("Written reflections on learning", 1), ("Impact on practice", 1)]
+
+
+def test_without_the_pdr_discussion_the_year_is_not_met_when_it_ends() -> None:
+    judgement = college_judged(
+        Tally(minutes=0, count=2, kind="reflective-account", reflection=True, impact=True),
+        discussed=None, as_of=date(2026, 4, 1))
+
+    assert judgement.status is Status.NON_COMPLIANT
+    assert unmet_codes(judgement) == ["item-pdr-cpd-discussion"]
