@@ -91,6 +91,12 @@ class FixedCycleSpec(_Strict):
     def _start(cls, value: str | date) -> str | date:
         if isinstance(value, date):
             return value
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            # A full date, as written in a file or as a stored version keeps it (JSON text).
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
         match = _MONTH_DAY.match(value)
         if not match:
             raise ValueError(f"{value!r} is not a start date; write MM-DD (e.g. 04-01) or a "

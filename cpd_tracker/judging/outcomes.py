@@ -141,11 +141,15 @@ def _wanted(session: Session, settings: Settings, *, today: date,
         anchor = (anchor_of(versions, accredited_on.get((person, code)), accredited, started)
                   if code in per_person else None)
         day = min(yesterday, ended) if ended else yesterday
+        seen: set[date] = set()
         for _ in range(_MOST_CYCLES):
             found = versions.for_day(day, anchor)
             if found is None or found[0].cycle.kind == "rolling":
                 break
             cycle = found[1]
+            if cycle.start in seen:
+                break  # days before an anniversary's anchor fall in its first cycle: done
+            seen.add(cycle.start)
             if cycle.end < started or (person, role_id, cycle.start) in recorded:
                 break
             due = (extended.get((person, role_id, cycle.start))

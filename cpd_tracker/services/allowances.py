@@ -125,6 +125,11 @@ def _cycle(session: Session, settings: Settings, learner: Learner, role_code: st
     if found is None:
         raise Refused({"role": f"The role {role_code!r} has no requirements in force "
                                         f"on {format_date(on)}; there is nothing to exempt."})
+    if found[0].cycle.kind == "rolling":
+        raise Refused({"role": f"The role {role_code!r} is judged over a rolling window, which "
+                               "never ends, so there is no cycle to exempt or extend; approve "
+                               "an absence for the period instead (its days shrink the "
+                               "targets)."})
     return found
 
 
