@@ -405,7 +405,7 @@ def test_a_misspelt_shipped_name_is_refused_with_the_names_shipped(app: Flask) -
 
     assert result.exit_code != 0
     assert "ipp-exmaple: no such file. no shipped framework 'ipp-exmaple'" in result.output
-    assert ("there are: gphc-revalidation, ipp-example, nmc-revalidation, rics"
+    assert ("there are: college-cpd, gphc-revalidation, ipp-example, nmc-revalidation, rics"
             in result.output)
     assert stored_frameworks(app) == {}
 

@@ -13,7 +13,7 @@ import html
 import random
 import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,13 +24,12 @@ from flask.testing import FlaskClient
 
 from cpd_tracker import get_state, scheduler
 from cpd_tracker.demo.models import DemoUser, db
+from cpd_tracker.engine.cycles import annual_cycle
 from cpd_tracker.engine.words import format_date
 from cpd_tracker.models import Learner, Reminder
 from cpd_tracker.permissions import Access, LeadScope
-from cpd_tracker.record.identities import Lead
 from cpd_tracker.reminders import outbox as reminder_outbox
 from cpd_tracker.reminders.stages import Due
-from cpd_tracker.services.allowances import grant_extension
 from tests.factories import framework, sign_in, today
 from tests.smtp_server import SMTPServer
 from tests.test_reminders import (
@@ -705,23 +704,24 @@ def test_a_leads_ways_to_the_log_the_nav_the_queue_and_the_persons_reminders(
 # --- My CPD ------------------------------------------------------------------------------------
 
 
-def extend(app: Flask, learner: int, due: date) -> None:
-    """A lead's extension of the current cycle to ``due``."""
-    with app.app_context():
-        grant_extension(db.session, get_state(app).settings, Lead("mevans", "DI Mark Evans"),
-                        db.session.get(Learner, learner), OFFICER, on=today(app), due=due,
-                        reason="Agreed catch-up plan.")
-        db.session.remove()
+def thirty_days_before_the_cycle_ends(app: Flask) -> date:
+    """Set the app's clock (``CPD_CLOCK``) to noon 30 days before the current cycle ends, so
+    today's pass sends the 30-day stage; that day. (An extension to a date before the cycle's
+    own end did this once; extensions give a later date now.)"""
+    state = get_state(app)
+    day = annual_cycle(today(app), (4, 1)).end - timedelta(days=30)
+    moment = datetime.combine(day, time(12, 0), tzinfo=state.settings.timezone)
+    state.settings = replace(state.settings, clock=lambda: moment)
+    return day
 
 
 def test_my_cpd_shows_a_held_shortfall_notice_until_the_officer_meets_the_requirement(
         quiet_app: Flask) -> None:
-    """No mail server: the reminder is held, and My CPD is where the officer reads it. An
-    extension puts the due day 30 days from today, so the pass today sends the 30-day stage."""
+    """No mail server: the reminder is held, and My CPD is where the officer reads it. Thirty
+    days before the cycle ends, the pass today sends the 30-day stage."""
+    now = thirty_days_before_the_cycle_ends(quiet_app)
     priya = person(quiet_app, "pshah", "DC Priya Shah")
-    now = today(quiet_app)
     due = now + timedelta(days=30)
-    extend(quiet_app, priya, due)
     assert notices(my_cpd(quiet_app, "pshah")) == []  # nothing yet
 
     report = scheduler.remind(quiet_app, as_of=now)

@@ -61,7 +61,8 @@ def officer_record(session: Session, settings: Settings, learner: Learner, *,
     codes = {s.role_code for s in standings} | {r.code for a in activities for r in a.roles}
     kinds, items = frameworks.vocabulary_for(session, sorted(codes)) if codes else ([], [])
     return OfficerRecord(standings, activities, since,
-                         past_cycles(session, learner_ids=[learner.id], limit=PAST_SHOWN),
+                         past_cycles(session, learner_ids=[learner.id], limit=PAST_SHOWN,
+                                     categories=dict(settings.categories)),
                          {**dict(kinds), **dict(items)})
 
 

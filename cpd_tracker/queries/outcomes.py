@@ -51,8 +51,10 @@ class PastCycle:
 
 
 def past_cycles(session: Session, *, learner_ids: Iterable[int] | None = None,
-                role_code: str | None = None, limit: int | None = None) -> list[PastCycle]:
-    """Recorded outcomes, newest cycle first (then by name and role)."""
+                role_code: str | None = None, limit: int | None = None,
+                categories: dict[str, str] | None = None) -> list[PastCycle]:
+    """Recorded outcomes, newest cycle first (then by name and role). ``categories`` (the
+    force's, by code) name the rules that count a category, as the pages do."""
     query = (sa.select(CycleOutcome, Learner.reference, Learner.name, Role.code, Role.name)
              .join(Learner, Learner.id == CycleOutcome.learner_id)
              .join(Role, Role.id == CycleOutcome.role_id)
@@ -64,7 +66,8 @@ def past_cycles(session: Session, *, learner_ids: Iterable[int] | None = None,
     if limit is not None:
         query = query.limit(limit)
     rows = session.execute(query).all()
-    labels = _rule_labels(session, {(code, row.cycle_start) for row, _, _, code, _ in rows})
+    labels = _rule_labels(session, {(code, row.cycle_start) for row, _, _, code, _ in rows},
+                          categories)
     return [PastCycle(row.learner_id, reference, name, code, role_name,
                       Cycle(row.cycle_start, row.cycle_end), row.due_on, row.outcome,
                       tuple(labels.get((code, row.cycle_start), {}).get(rule, rule)
@@ -73,10 +76,11 @@ def past_cycles(session: Session, *, learner_ids: Iterable[int] | None = None,
             for row, reference, name, code, role_name in rows]
 
 
-def last_cycles(session: Session, learner_ids: Iterable[int]) -> dict[tuple[int, str], PastCycle]:
+def last_cycles(session: Session, learner_ids: Iterable[int],
+                categories: dict[str, str] | None = None) -> dict[tuple[int, str], PastCycle]:
     """Each person's latest recorded cycle in each role, by (learner id, role code)."""
     found: dict[tuple[int, str], PastCycle] = {}
-    for past in past_cycles(session, learner_ids=learner_ids):
+    for past in past_cycles(session, learner_ids=learner_ids, categories=categories):
         found.setdefault((past.learner_id, past.role_code), past)
     return found
 
@@ -94,7 +98,8 @@ def last_closed(session: Session, settings: Settings, *, as_of: date,
         query = query.where(CycleOutcome.learner_id.in_(sorted(people)))
     found: dict[tuple[int, str], PastCycle] = {}
     rows = session.execute(query).all()
-    labels = _rule_labels(session, {(code, row.cycle_start) for row, _, _, code, _ in rows})
+    labels = _rule_labels(session, {(code, row.cycle_start) for row, _, _, code, _ in rows},
+                          dict(settings.categories))
     for row, reference, name, code, role_name in rows:
         key = (row.learner_id, code)
         if key in found and found[key].cycle.end >= row.cycle_end:
@@ -119,11 +124,12 @@ def last_closed(session: Session, settings: Settings, *, as_of: date,
     return found
 
 
-def _rule_labels(session: Session, cycles: set[tuple[str, date]]
-                 ) -> dict[tuple[str, date], dict[str, str]]:
+def _rule_labels(session: Session, cycles: set[tuple[str, date]],
+                 categories: dict[str, str] | None) -> dict[tuple[str, date], dict[str, str]]:
     if not cycles:
         return {}
-    catalogue = frameworks.catalogue(session, {code for code, _ in cycles})
+    catalogue = frameworks.catalogue(session, {code for code, _ in cycles},
+                                     categories=categories)
     labels: dict[tuple[str, date], dict[str, str]] = {}
     for code, start in cycles:
         versions = catalogue.get(code)

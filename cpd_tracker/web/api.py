@@ -146,7 +146,8 @@ def person_compliance(reference: str) -> Response:
     today = who.state.today()
     judged = assess(who.state.session, who.state.settings, as_of=today,
                     scope=Scope(learner_id=learner.id))
-    past = outcomes.past_cycles(who.state.session, learner_ids=[learner.id])
+    past = outcomes.past_cycles(who.state.session, learner_ids=[learner.id],
+                                categories=dict(who.state.settings.categories))
     return jsonify({"reference": learner.reference, "name": learner.name,
                     "unit": learner.org_unit, "as_of": today.isoformat(),
                     "roles": [reports.standing_json(standing) for standing in judged],
