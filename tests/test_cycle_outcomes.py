@@ -393,3 +393,42 @@ def test_in_its_grace_period_a_year_is_still_owed_and_closes_the_day_after(
     close(app, date(2026, 2, 1))
     [row] = [row for row in recorded(app) if row[1] == date(2025, 1, 1)]
     assert row[1:5] == (date(2025, 1, 1), date(2025, 12, 31), date(2026, 1, 31), "not-met")
+
+
+def test_a_lead_judges_a_closed_cycle_again_from_the_persons_record(app: Flask) -> None:
+    """Leads' work is pages: the person's past cycles carry a 'Judge again' form for them."""
+    priya = person(app)
+    everything_but_hours(app, priya, 16)
+    close(app, date(2026, 4, 1))
+    did(app, priya, date(2026, 3, 30), 4, category="work-based")  # logged late for March
+    officer(app, "mevans", name="DI Mark Evans", roles=())
+    get_state(app).access = lambda user: Access(
+        user.get_id(), lead_scopes=(LeadScope("force"),) if user.get_id() == "mevans" else ())
+    lead = app.test_client()
+    sign_in(lead, "mevans")
+    page = lead.get(f"/cpd/people/{priya.reference}").get_data(as_text=True)
+    action = f"/cpd/people/pshah/cycles/{OFFICER}/2025-04-01/judge-again"
+    assert f'action="{action}"' in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    before = statements_of_cycles(app)
+
+    empty = lead.post(action, data={"csrf_token": token, "reason": "  "}, follow_redirects=True)
+    assert "Not judged again: Say why the cycle is judged again." in empty.get_data(as_text=True)
+    assert statements_of_cycles(app) == before
+    forged = lead.post(action, data={"reason": "No token."})
+    assert forged.status_code == 400 and statements_of_cycles(app) == before
+
+    done = lead.post(action, data={"csrf_token": token, "reason": "Register checked."},
+                     follow_redirects=True)
+    assert "Judged again: the cycle from 1 Apr 2025 is now met." in done.get_data(as_text=True)
+    [row] = [row for row in recorded(app) if row[1] == date(2025, 4, 1)]
+    assert (row[4], row[6]) == ("met", "DI Mark Evans")
+
+    client = app.test_client()
+    sign_in(client, "pshah")
+    mine = client.get("/cpd/").get_data(as_text=True)
+    assert "judged again by DI Mark Evans: Register checked." in mine
+    assert "judge-again" not in mine  # no form on one's own record
+    assert client.post(action, data={"reason": "Mine."}).status_code in (400, 403)
+    assert lead.post(f"/cpd/people/pshah/cycles/{OFFICER}/not-a-date/judge-again",
+                     data={"csrf_token": token, "reason": "x"}).status_code == 404

@@ -167,6 +167,14 @@ class DecisionForm(ServiceForm):
                             render_kw={"rows": 3, "maxlength": COMMENT_MAX})
 
 
+class JudgeAgainForm(ServiceForm):
+    """A lead judges a closed cycle again, as things stand now for its days, with the reason."""
+
+    reason = TextAreaField("Why judge it again", description=(
+        "Kept with the new judgement; the officer sees it. For example: a course logged late."),
+        render_kw={"rows": 2, "maxlength": 2000})
+
+
 class AccreditationForm(ServiceForm):
     """An officer's record of their accreditation: working towards it, or accredited on a day
     with endorsements."""

@@ -5,6 +5,7 @@ render. Who may see what is asked of :mod:`cpd_tracker.permissions`, never decid
 from __future__ import annotations
 
 import io
+from datetime import date
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -12,8 +13,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_wtf import FlaskForm
 from werkzeug import Response
 
-from cpd_tracker import frameworks
-from cpd_tracker.engine.words import format_minutes
+from cpd_tracker import arguments, frameworks
+from cpd_tracker.engine.words import format_date, format_minutes
 from cpd_tracker.errors import Refused
 from cpd_tracker.exports import pdr
 from cpd_tracker.exports.pdr_pdf import pdf
@@ -21,8 +22,10 @@ from cpd_tracker.models import Activity, Evidence, Learner
 from cpd_tracker.permissions import LOG_OWN_CPD, VERIFY, VIEW_RECORD
 from cpd_tracker.queries import history, reminder_log
 from cpd_tracker.queries.activities import activity_of, evidence_for, officer_record
+from cpd_tracker.record.cycle_statements import OUTCOMES
+from cpd_tracker.record.identities import Lead
 from cpd_tracker.record.learners import roles_held
-from cpd_tracker.services import activities, evidence
+from cpd_tracker.services import activities, evidence, outcomes
 from cpd_tracker.state import TrackerState, get_state
 from cpd_tracker.storage import EvidenceMissing, verified_chunks
 from cpd_tracker.web.auth import (
@@ -33,7 +36,7 @@ from cpd_tracker.web.auth import (
     signed_in_learner,
     text_argument,
 )
-from cpd_tracker.web.forms import ActivityForm, EvidenceForm
+from cpd_tracker.web.forms import ActivityForm, EvidenceForm, JudgeAgainForm
 
 
 def register(blueprint: Blueprint) -> None:
@@ -50,6 +53,8 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/evidence/files/<sha256>", "evidence_by_hash", evidence_by_hash)
     blueprint.add_url_rule("/people/<reference>", "person", person_page)
     blueprint.add_url_rule("/people/<reference>/history", "person_history", person_history)
+    blueprint.add_url_rule("/people/<reference>/cycles/<role>/<cycle_start>/judge-again",
+                           "judge_cycle_again", judge_cycle_again, methods=["POST"])
     blueprint.add_url_rule("/people/<reference>/export.<any(pdf, csv):extension>",
                            "export_record", export_record)
 
@@ -236,6 +241,30 @@ def person_page(reference: str) -> tuple[str, int]:
                            may_verify=state.can(user, VERIFY, learner), reminders=sent,
                            reminder_kinds=reminder_log.KINDS,
                            reminder_states=reminder_log.STATES), 200
+
+
+def judge_cycle_again(reference: str, role: str, cycle_start: str) -> Response:
+    """A lead judges one of the person's closed cycles again (after CPD logged or verified
+    late), with the reason; the new judgement is a statement of its own."""
+    learner = learner_by_reference(reference)
+    state, user = may(VERIFY, learner)
+    try:
+        start = arguments.day("cycle_start", cycle_start)
+    except Refused:
+        abort(404)
+    form = JudgeAgainForm()
+    if not form.validate_on_submit():
+        abort(400, "The form expired or its token is missing: open the page and try again.")
+    lead = Lead(reference=state.access(user).reference, name=state.learner_for(user).name)
+    try:
+        judged = outcomes.judge_again(state.session, state.settings, lead, learner, role,
+                                      start or date.min, reason=form.reason.data or "")
+    except Refused as refused:
+        flash(f"Not judged again: {refused.message}", "cpd-error")
+    else:
+        flash(f"Judged again: the cycle from {format_date(judged.cycle_start)} is now "
+              f"{OUTCOMES[judged.outcome].lower()}.", "cpd-success")
+    return redirect(url_for(".person", reference=reference) + "#cpd-person-past")
 
 
 def _form_values(activity: Activity) -> SimpleNamespace:
