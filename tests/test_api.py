@@ -23,6 +23,7 @@ from cpd_tracker.demo import create_app
 from cpd_tracker.demo.models import db
 from cpd_tracker.exports.reports import standing_json
 from cpd_tracker.judging.assessment import Scope, assess
+from cpd_tracker.models import Learner
 from cpd_tracker.permissions import Access, LeadScope
 from tests.conftest import empty_tables
 from tests.factories import logged, officer, sign_in, today
@@ -149,8 +150,6 @@ def test_logged_cpd_shows_in_the_scope_list_at_once(api_app: Flask) -> None:
     client = api_app.test_client()
     client.get(f"{API}/compliance", headers=bearer(FORCE_TOKEN))
     with api_app.app_context():
-        from cpd_tracker.models import Learner
-
         shah = db.session.scalar(sa.select(Learner).where(Learner.reference == "pshah"))
         db.session.expunge(shah)
     logged(api_app, shah, title="Covert law update", minutes=120)
@@ -306,3 +305,26 @@ def test_every_operation_answers_as_its_document_says(api_app: Flask, label: str
         case.call_and_validate(headers=bearer(FORCE_TOKEN))
 
     answers_as_documented()
+
+
+def test_display_fields_give_names_beside_codes(api_app: Flask) -> None:
+    """Words, not codes: an activity's category, kind and item by name, a standing's framework
+    by its title, for a reporting tool to show."""
+    people(api_app)
+    with api_app.app_context():
+        shah = db.session.scalar(sa.select(Learner).where(Learner.reference == "pshah"))
+        db.session.expunge(shah)
+    logged(api_app, shah, title="MoPI refresher", minutes=60, item="data-protection")
+    client = api_app.test_client()
+
+    body = client.get(f"{API}/activities", query_string={"person": "pshah"},
+                      headers=bearer(FORCE_TOKEN)).get_json()
+    refresher = next(item for item in body["items"] if item["title"] == "MoPI refresher")
+    assert (refresher["category"], refresher["category_name"]) == (
+        "formal", "Formal learning (course, workshop, e-learning)")
+    assert (refresher["item"], refresher["item_name"]) == (
+        "data-protection", "Data protection and MoPI refresher")
+    assert refresher["kind"] is None and refresher["kind_name"] is None
+    person = client.get(f"{API}/people/pshah/compliance", headers=bearer(FORCE_TOKEN)).get_json()
+    assert person["roles"][0]["framework_title"].startswith(
+        "Intelligence Professionalisation Programme")

@@ -59,6 +59,7 @@ def standing_json(standing: Standing, last: PastCycle | None = None) -> dict[str
         "met": result.met, "summary": result.summary, "due": result.due.isoformat(),
     } for result in judgement.rules]
     row["adjustments"] = list(judgement.adjustments)
+    row["framework_title"] = judgement.requirements.framework_title
     return row
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from cpd_tracker import api_clients, arguments, permissions
+from cpd_tracker import api_clients, arguments, frameworks, permissions
 from cpd_tracker.errors import Refused
 from cpd_tracker.exports import reports
 from cpd_tracker.judging import standings
@@ -201,9 +201,17 @@ def activity_list() -> Response:
     roles = _roles_of(session, [activity.id for activity, _ in rows])
     filters = {name: args[name] for name in ("person", "unit", "role", "since", "until")
                if args.get(name)}
+    names = _names(session, {code for codes in roles.values() for code in codes})
     return jsonify(_paged(total, page, per_page, "cpd_tracker.api_activities", filters,
-                          items=[_activity_item(activity, reference, roles.get(activity.id, []))
+                          items=[_activity_item(activity, reference, roles.get(activity.id, []),
+                                                names)
                                  for activity, reference in rows]))
+
+
+def _names(session: Any, role_codes: set[str]) -> dict[str, str]:
+    """The names of the kinds and items these roles' frameworks speak of, by code."""
+    kinds, items = frameworks.vocabulary_for(session, sorted(role_codes))
+    return {**dict(kinds), **dict(items)}
 
 
 def _arguments(known: set[str]) -> dict[str, Any]:
@@ -292,12 +300,18 @@ def _roles_of(session: Any, activity_ids: list[int]) -> dict[int, list[str]]:
     return found
 
 
-def _activity_item(activity: Activity, reference: str, roles: list[str]) -> dict[str, Any]:
+def _activity_item(activity: Activity, reference: str, roles: list[str],
+                   names: dict[str, str]) -> dict[str, Any]:
+    state = get_state()
     return {
         "id": activity.id, "statement_id": activity.statement_id, "reference": reference,
         "date": activity.activity_date.isoformat(), "title": activity.title,
-        "minutes": activity.minutes, "category": activity.category, "kind": activity.kind,
-        "item": activity.item, "participatory": activity.participatory,
+        "minutes": activity.minutes, "category": activity.category,
+        "category_name": state.category_label(activity.category), "kind": activity.kind,
+        "kind_name": names.get(activity.kind, activity.kind) if activity.kind else None,
+        "item": activity.item,
+        "item_name": names.get(activity.item, activity.item) if activity.item else None,
+        "participatory": activity.participatory,
         "verification": activity.verification, "roles": roles,
         "recorded_at": activity.recorded_at.isoformat(),
     }

@@ -125,7 +125,8 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "reference": {"type": "string"}, "name": {"type": "string"},
             "unit": {"type": "string"}, "role": {"type": "string"},
-            "framework": {"type": "string"}, "version": {"type": "string"},
+            "framework": {"type": "string"}, "framework_title": {"type": "string"},
+            "version": {"type": "string"},
             "cycle_start": _DATE, "cycle_end": _DATE, "due": _DATE, "status": _STATUS,
             "rules": {"type": "array", "items": {"$ref": "#/components/schemas/Rule"}},
             "next_step": {"type": "string"},
@@ -146,8 +147,11 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "id": {"type": "integer"}, "statement_id": {"type": "string", "format": "uuid"},
             "reference": {"type": "string"}, "date": _DATE, "title": {"type": "string"},
-            "minutes": {"type": "integer", "minimum": 1}, "category": {"type": "string"},
-            "kind": {"type": ["string", "null"]}, "item": {"type": ["string", "null"]},
+            "minutes": {"type": "integer", "minimum": 0,
+                        "description": "0 for a record that is not a length of time."},
+            "category": {"type": "string"}, "category_name": {"type": "string"},
+            "kind": {"type": ["string", "null"]}, "kind_name": {"type": ["string", "null"]},
+            "item": {"type": ["string", "null"]}, "item_name": {"type": ["string", "null"]},
             "participatory": {"type": "boolean"},
             "verification": {"type": "string",
                              "enum": ["self-declared", "awaiting", "verified", "rejected"]},
