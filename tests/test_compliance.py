@@ -1053,3 +1053,15 @@ def test_exemptions_for_periods_covering_every_day_held_make_the_cycle_exempt() 
     judgement = judged(role(hours_rule(20)), person=officer(exempt_periods=halves))
     assert judgement.status is Status.EXEMPT
     assert judgement.exemption == "Seconded; Sick leave"
+
+
+def test_an_exemption_for_a_period_reduces_count_targets_too() -> None:
+    """Counts are not pro-rated by default, but nothing is owed for exempt days: half the
+    cycle exempt (the trial's HCPC case) halves 2 reflections to 1 and 6 activities to 3."""
+    period = Absence(YEAR.start, date(2026, 9, 30), "Long-term sickness")  # 183 of 365 days
+    reflections = count_rule(2, "reflections", "reflection", label="Reflections",
+                             pro_rata=False, output="reflection")
+    activities = count_rule(6, "activities", "activity", label="Activities", pro_rata=False)
+    judgement = judged(role(reflections, activities), person=officer(exempt_periods=(period,)))
+    # ceil(2 * 182 / 365) = 1, ceil(6 * 182 / 365) = 3
+    assert [result.target for result in judgement.rules] == [1, 3]

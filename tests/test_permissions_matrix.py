@@ -30,9 +30,11 @@ from flask.testing import FlaskClient
 
 from cpd_tracker import get_state
 from cpd_tracker.demo.models import DemoUser, db
+from cpd_tracker.engine.cycles import annual_cycle
 from cpd_tracker.models import Activity, Evidence, Learner
 from cpd_tracker.permissions import Access, LeadScope
 from cpd_tracker.record.learners import assign_role
+from cpd_tracker.services import outcomes
 from cpd_tracker.services.activities import ActivityEntry, log_activity
 from cpd_tracker.services.evidence import attach_evidence
 from cpd_tracker.storage import LocalStorage
@@ -119,6 +121,9 @@ MATRIX: dict[tuple[str, str], tuple[str, ...]] = {
         ("in", "ok", "403", "ok", "ok", "403", "403", "ok", "ok"),
     ("change_accreditation_status", "POST"):
         ("in", "403", "403", "403", "done", "403", "403", "done", "403"),
+    # A lead judging a closed cycle of the target's again (never their own).
+    ("judge_cycle_again", "POST"):
+        ("in", "403", "403", "403", "done", "403", "403", "done", "403"),
     ("reminder_log", "GET"):
         ("in", "403", "403", "403", "ok", "ok", "ok", "ok", "ok"),
     ("review_renewal", "GET"):
@@ -165,7 +170,8 @@ PEOPLE_LISTS_TARGET = {"lead_in_scope", "admin", "lead_own_evidence"}
 #: Statements each allowed POST records.
 WRITES = {"log_activity": 1, "attach_evidence": 1, "edit_activity": 2, "withdraw_activity": 1,
           "review_evidence": 1, "record_accreditation": 1, "submit_renewal": 1,
-          "change_accreditation_status": 1, "review_renewal": 1, "import_records": 1}
+          "change_accreditation_status": 1, "review_renewal": 1, "import_records": 1,
+          "judge_cycle_again": 1}
 
 CELLS = [pytest.param(endpoint, method, user, MATRIX[(endpoint, method)][column],
                       id=f"{endpoint}-{method}-{user}")
@@ -295,6 +301,9 @@ def build_world(app: Flask, *, renewals: bool = False) -> World:
     person(app, "cpdadmin", "CPD Administrator")
     lead = person(app, "jlead", "DS Jo Lead", roles=("intelligence-officer",))
     analyst = person(app, "jwright", "Jane Wright", unit=SOCU, roles=("intelligence-analyst",))
+    with app.app_context():  # the cycles that have ended, recorded as the daily job does
+        outcomes.close_cycles(db.session, get_state(app).settings, today=today(app))
+        db.session.remove()
     return World(
         priya=reminded(app, accredited(app, activity_with_evidence(
             app, priya, "Covert source handling refresher",
@@ -411,6 +420,11 @@ def request(app: Flask, client: FlaskClient, endpoint: str, method: str, target:
                            data={"status-ipp-example-csrf_token": token,
                                  "status-ipp-example-status": "suspended",
                                  "status-ipp-example-reason": "Under investigation."})
+    if endpoint == "judge_cycle_again":
+        ended = annual_cycle(annual_cycle(today(app), (4, 1)).start - timedelta(days=1), (4, 1))
+        return client.post(f"/cpd/people/{target.reference}/cycles/intelligence-officer/"
+                           f"{ended.start.isoformat()}/judge-again",
+                           data={"csrf_token": token, "reason": "Register checked."})
     if endpoint == "review_renewal":
         url = f"/cpd/verification/renewals/{target.renewal_id}"
         if method == "GET":

@@ -18,7 +18,12 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from cpd_tracker.engine.cycles import Cycle, add_months
-from cpd_tracker.engine.pro_rata import Circumstances, exempt_throughout, pro_rata_factor
+from cpd_tracker.engine.pro_rata import (
+    Circumstances,
+    exempt_share,
+    exempt_throughout,
+    pro_rata_factor,
+)
 from cpd_tracker.engine.requirements import ActivityFilter, RequirementSet, Rule
 from cpd_tracker.engine.words import format_date, format_minutes, join_words
 
@@ -214,9 +219,11 @@ def judge(requirements: RequirementSet, cycle: Cycle, circumstances: Circumstanc
             circumstances = replace(circumstances, exemption=covered)
     due = circumstances.extended_to or requirements.due_of(cycle.end)
     factor, adjustments = pro_rata_factor(requirements, cycle, circumstances)
+    share = exempt_share(cycle, circumstances)
     totals = _totals(requirements, tallies)
     results = tuple(
-        _judge_rule(rule, cycle, due, total, items, factor, circumstances, as_of)
+        _judge_rule(rule, cycle, due, total, items, factor if rule.pro_rata else share,
+                    circumstances, as_of)
         for rule, total in zip(requirements.rules, totals, strict=True)
     )
     if any(result.rule.matches.verified_only and not result.met
@@ -271,8 +278,7 @@ def _judge_rule(rule: Rule, cycle: Cycle, due: date, done: int,
                 circumstances: Circumstances, as_of: date) -> RuleResult:
     if rule.measure == "item":
         return _judge_item(rule, cycle, due, items, circumstances.held_from, as_of)
-    target = (math.ceil(rule.target * factor) if rule.pro_rata and factor != 1
-              else rule.target)
+    target = math.ceil(rule.target * factor) if factor != 1 else rule.target
     return RuleResult(rule, done, target, rule.target, done >= target, due,
                       max(target - done, 0), as_of, cycle_end=cycle.end)
 

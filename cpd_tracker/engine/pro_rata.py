@@ -112,3 +112,13 @@ def exempt_throughout(cycle: Cycle, circumstances: Circumstances) -> str | None:
     if covered < (last - first).days + 1:
         return None
     return "; ".join(sorted({period.reason for period in circumstances.exempt_periods}))
+
+
+def exempt_share(cycle: Cycle, circumstances: Circumstances) -> Fraction:
+    """The share of the cycle not covered by a lead's exemptions for a period: it scales the
+    targets of rules the role does not pro-rate (counts, by default), since nothing is owed for
+    exempt days whatever the role's pro-rata policy."""
+    if not circumstances.exempt_periods:
+        return Fraction(1)
+    exempt = _absent_days(cycle, circumstances, circumstances.exempt_periods)
+    return Fraction(max(cycle.days - exempt, 0), cycle.days)
