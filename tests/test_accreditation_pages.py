@@ -376,11 +376,12 @@ def test_with_an_extension_each_past_cycle_shows_once_and_the_cycles_under_way_t
     assert (day(last.start), day(last.end)) in starts
     assert (day(current.start), day(current.end)) in starts
     rows = re.findall(r"<tr [^>]*>(.*?)</tr>", section.split("<tbody>", 1)[1], re.S)
-    under_way = [row for row in rows if "(under way)" in row]
-    assert [re.search(r"(\d+ \w+ \d{4}) to", row).group(1) for row in under_way] == [
-        day(last.start), day(current.start)]
-    assert f"extended to {day(today(app) + timedelta(days=7))}" in under_way[0]
-    assert all("Not met" in row for row in rows if "(under way)" not in row)
+    [owed] = [row for row in rows if "(ended; owed until" in row]
+    [under_way] = [row for row in rows if "(under way)" in row]
+    assert re.search(r"(\d+ \w+ \d{4}) to", owed).group(1) == day(last.start)
+    assert f"owed until {day(today(app) + timedelta(days=7))}" in owed
+    assert re.search(r"(\d+ \w+ \d{4}) to", under_way).group(1) == day(current.start)
+    assert all("Not met" in row for row in rows if row not in (owed, under_way))
 
 
 def test_what_renewal_still_needs_lists_the_statement_and_the_evidence(

@@ -197,7 +197,7 @@ def test_an_exemption_for_a_period_shrinks_the_targets_whatever_the_pro_rata_pol
     assert (granted.starts_on, granted.ends_on) == (date(2025, 10, 1), date(2025, 12, 31))
     assert standing.judgement.status is not Status.EXEMPT
     assert hours_summary(standing) == "0 h of 14 h 58 m"
-    assert ("Exempt by your accreditation lead from 1 Oct 2025 to 31 Dec 2025 (Long-term "
+    assert ("Exempted by an accreditation lead from 1 Oct 2025 to 31 Dec 2025 (Long-term "
             "sickness): 92 days.") in standing.judgement.adjustments
 
 
@@ -279,7 +279,7 @@ def test_an_extension_moves_the_due_date(app: Flask) -> None:
     judgement = judged(app).judgement
 
     assert judgement.due == date(2026, 5, 31)
-    assert judgement.adjustments == ("Extended by your accreditation lead to 31 May 2026.",)
+    assert judgement.adjustments == ("Extended by an accreditation lead to 31 May 2026.",)
 
 
 def test_an_extension_gives_someone_short_near_the_end_of_the_cycle_more_time(

@@ -525,7 +525,7 @@ def test_officer_past_their_extension_is_non_compliant() -> None:
 def test_extension_is_explained_among_the_adjustments() -> None:
     person = officer(extended_to=date(2027, 6, 30))
     judgement = judged(role(hours_rule(20)), person=person)
-    assert judgement.adjustments == ("Extended by your accreditation lead to 30 Jun 2027.",)
+    assert judgement.adjustments == ("Extended by an accreditation lead to 30 Jun 2027.",)
 
 
 def test_joiner_is_not_behind_the_pace_on_their_first_day() -> None:

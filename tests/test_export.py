@@ -19,9 +19,11 @@ from flask import Flask
 
 from cpd_tracker import get_state
 from cpd_tracker.demo.models import db
+from cpd_tracker.engine.cycles import annual_cycle
 from cpd_tracker.exports import pdr, pdr_pdf
 from cpd_tracker.models import Activity, Evidence, Learner
-from cpd_tracker.services import outcomes
+from cpd_tracker.record.identities import Lead
+from cpd_tracker.services import allowances, outcomes
 from tests.factories import logged, officer, today
 
 GENERATED = datetime(2026, 3, 14, 9, 30, tzinfo=timezone.utc)
@@ -245,3 +247,20 @@ def test_the_pdf_for_the_pdr_lists_past_cycles_and_how_each_ended(app: Flask) ->
     assert (f"{last.cycle.start:%-d %b %Y} to {last.cycle.end:%-d %b %Y} Not met CPD hours"
             in text)
     assert "Intelligence Professionalisation Programme" in text  # the title, not the code
+
+
+def test_the_pdf_names_the_cycle_owed_apart_from_the_one_under_way(app: Flask) -> None:
+    """Two 'Intelligence Officer' sections with nothing to tell them apart, before."""
+    learner = officer(app, name="DC Priya Shah")
+    owed = annual_cycle(annual_cycle(today(app), (4, 1)).start - timedelta(days=1), (4, 1))
+    with app.app_context():
+        allowances.grant_extension(db.session, get_state(app).settings, Lead("mevans", "DI"),
+                                   db.session.get(Learner, learner.id),
+                                   role_code="intelligence-officer", on=owed.end,
+                                   due=today(app) + timedelta(days=5), reason="Sickness.")
+        db.session.remove()
+
+    text = flat(" ".join(pages_text(pdr_pdf.pdf(record(app, learner)))))
+
+    due = today(app) + timedelta(days=5)
+    assert f"Intelligence Officer: the cycle owed until {due:%-d %b %Y}" in text

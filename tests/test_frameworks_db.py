@@ -129,7 +129,7 @@ def test_loading_a_new_framework_says_it_was_created_and_lists_each_version_adde
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         "Framework force-cpd (Force CPD): created",
-        "  version 2024 (from 1 Apr 2024): added, roles: crime-analyst (1 rules)",
+        "  version 2024 (from 1 Apr 2024): added, roles: crime-analyst (1 rule)",
     ]
 
 
@@ -170,7 +170,7 @@ def test_a_new_version_with_a_later_effective_from_is_added_beside_the_one_in_fo
     assert result.output.splitlines() == [
         "Framework force-cpd (Force CPD): updated",
         "  version 2024 (from 1 Apr 2024): unchanged",
-        f"  version next (from {starts:%-d %b %Y}): added, roles: crime-analyst (1 rules)",
+        f"  version next (from {starts:%-d %b %Y}): added, roles: crime-analyst (1 rule)",
     ]
     assert stored_versions(app) == {"2024": (date(2024, 4, 1), 20.0), "next": (starts, 30.0)}
 
@@ -260,7 +260,7 @@ def test_a_version_not_yet_in_force_can_be_replaced(app: Flask, tmp_path: Path) 
 
     assert result.exit_code == 0, result.output
     assert (f"  version next (from {moved:%-d %b %Y}): replaced (not yet in force), "
-            "roles: crime-analyst (1 rules)") in result.output.splitlines()
+            "roles: crime-analyst (1 rule)") in result.output.splitlines()
     assert stored_versions(app) == {"2024": (date(2024, 4, 1), 20.0), "next": (moved, 25.0)}
 
 
@@ -448,8 +448,8 @@ def test_frameworks_list_shows_each_role_with_its_version_cycle_and_rules(
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         "crime-analyst: force-cpd A, from 1 Apr 2024 to 30 Sep 2025; yearly from 1 April; "
-        "1 rules",
-        "crime-analyst: force-cpd B, from 1 Oct 2025; yearly from 1 April; 1 rules",
+        "1 rule",
+        "crime-analyst: force-cpd B, from 1 Oct 2025; yearly from 1 April; 1 rule",
         "rics-member: rics 2024, from 1 Jan 2024 to 31 Dec 2026; yearly from 1 January; 3 rules",
         "rics-member: rics 2027, from 1 Jan 2027; yearly from 1 January; 3 rules",
     ]

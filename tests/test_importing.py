@@ -7,6 +7,7 @@ import csv
 import dataclasses
 import io
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from cpd_tracker.services.activities import withdraw_activity
 from cpd_tracker.services.import_file import COLUMNS, template_csv
 from cpd_tracker.services.importing import ImportReport
 from tests.factories import counts, logged, officer, today
+from tests.test_activities import gphc_with_timeless_reflections
 from xapi import StatementRecord
 
 HEADER = "reference,title,activity_date,hours,category"
@@ -240,7 +242,7 @@ def test_uk_dates_and_hours_and_minutes_are_accepted(app: Flask) -> None:
 
 
 @pytest.mark.parametrize(("hours", "says"), [
-    ("0", "no time at all"), ("0:00", "no time at all"), ("-1.5", "negative"),
+    ("-1.5", "negative"),
     ("1,5", "not a number of hours"), ("1:75", "minutes from 00 to 59"),
     ("NaN", "not a number of hours")])
 def test_hours_must_be_a_positive_number(app: Flask, hours: str, says: str) -> None:
@@ -249,6 +251,29 @@ def test_hours_must_be_a_positive_number(app: Flask, hours: str, says: str) -> N
     report = check(app, csv_file(f'pshah,OSINT,{day(app)},"{hours}",formal'))
     assert where(report) == {(2, "hours")}
     assert f"{hours!r}" in message(report, 2, "hours") and says in message(report, 2, "hours")
+
+
+@pytest.mark.parametrize("hours", ["0", "0:00"])
+def test_no_time_at_all_is_refused_as_the_form_refuses_it(app: Flask, hours: str) -> None:
+    officer(app)
+    lead(app)
+    report = check(app, csv_file(f'pshah,OSINT,{day(app)},"{hours}",formal'))
+    assert where(report) == {(2, "hours")}
+    assert message(report, 2, "hours").endswith("The duration must be more than zero.")
+
+
+def test_a_record_that_is_not_a_length_of_time_imports_with_no_hours(
+        app: Flask, tmp_path: Path) -> None:
+    """The trial's SRA reflections: the form took them with 0 h; the import refused them."""
+    gphc_with_timeless_reflections(app, tmp_path)
+    officer(app, roles=("gphc-registrant",))
+    lead(app)
+    report = run(app, csv_file(
+        f"pshah,Reflective account,{day(app)},0,self-directed,reflective-account",
+        header=HEADER + ",kind"))
+    assert (report.problems, report.imported) == ((), 1)
+    assert activities(app) == [("Reflective account", today(app) - timedelta(days=1), 0,
+                                "self-directed")]
 
 
 @pytest.mark.parametrize("value", ["31/02/2025", "2025-02-30", "03/14/2025", "14/03/25"])

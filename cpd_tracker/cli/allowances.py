@@ -52,13 +52,17 @@ def exempt(reference: str, role: str, reason: str, lead: str, on: Any, until: An
               help="The new due date (YYYY-MM-DD).")
 @click.option("--reason", required=True, help="Why (kept with the decision).")
 @click.option("--by", "lead", required=True, help="The lead's user reference.")
-def extend(reference: str, role: str, until: Any, reason: str, lead: str) -> None:
-    """Give person REFERENCE until a later date to meet this cycle's requirements."""
+@click.option("--on", type=click.DateTime(["%Y-%m-%d"]),
+              help="A day in the cycle to extend (default: today). Give a day of a cycle that "
+                   "has ended to extend it (again) while it is still owed.")
+def extend(reference: str, role: str, until: Any, reason: str, lead: str, on: Any) -> None:
+    """Give person REFERENCE until a later date to meet a cycle's requirements (this cycle's,
+    or with --on an ended one's)."""
     state = get_state()
     learner = _learner(reference)
     granted = _granting(lambda: allowances.grant_extension(
-        state.session, state.settings, _lead(lead), learner, role, on=state.today(),
-        due=until.date(), reason=reason))
+        state.session, state.settings, _lead(lead), learner, role,
+        on=on.date() if on else state.today(), due=until.date(), reason=reason))
     click.echo(f"{learner.name} has until {format_date(granted.extended_to)} for {role} "
                f"(cycle starting {format_date(granted.cycle_start)}).")
 

@@ -49,8 +49,12 @@ def list_command(reference: str | None, role: str | None, limit: int) -> None:
     people = None
     if reference is not None:
         people = [_learner(reference).id]
-    for past in past_cycles(state.session, learner_ids=people, role_code=role, limit=limit,
-                            categories=dict(state.settings.categories)):
+    found = past_cycles(state.session, learner_ids=people, role_code=role, limit=limit,
+                        categories=dict(state.settings.categories))
+    if not found:
+        click.echo("No cycle outcome is recorded yet: the daily job records each cycle the day "
+                   "after it is due (or run `flask cpd cycles close`).")
+    for past in found:
         unmet = "; ".join(past.unmet) or "-"
         click.echo("\t".join([past.name, past.role_name,
                               f"{format_date(past.cycle.start)} to {format_date(past.cycle.end)}",

@@ -65,7 +65,8 @@ def frameworks_list() -> None:
             requirements = version.requirements
             click.echo(f"{code}: {requirements.framework} {requirements.version}, from "
                        f"{format_date(version.effective_from)}{until}; "
-                       f"{requirements.cycle.description}; {len(requirements.rules)} rules")
+                       f"{requirements.cycle.description}; {len(requirements.rules)} "
+                       f"rule{'' if len(requirements.rules) == 1 else 's'}")
 
 
 @click.command("compliance")

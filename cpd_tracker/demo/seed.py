@@ -25,7 +25,7 @@ from cpd_tracker.judging.accreditation import rules_for
 from cpd_tracker.models import Activity
 from cpd_tracker.record.identities import Lead, client_authority
 from cpd_tracker.record.learners import assign_role
-from cpd_tracker.services import accreditation
+from cpd_tracker.services import accreditation, outcomes
 from cpd_tracker.services.activities import ActivityEntry, log_activity
 from cpd_tracker.services.allowances import approve_absence, grant_exemption, grant_extension
 from cpd_tracker.services.evidence import attach_evidence, decide_evidence
@@ -169,14 +169,19 @@ PEOPLE = [
 
 
 def prepare(app: Flask) -> bool:
-    """Upgrade the library's tables, create the host's, and seed if empty. True if seeded."""
+    """Upgrade the library's tables, create the host's, and seed if empty; then record the
+    outcome of every cycle that has ended, as the daily job would have (a freshly seeded demo
+    shows its people's past cycles). True if seeded."""
     with app.app_context():
         migration.upgrade(db.engine)
         db.create_all()
-        if db.session.scalar(db.select(DemoUser).limit(1)) is not None:
-            return False
-        seed(app)
-        return True
+        seeded = db.session.scalar(db.select(DemoUser).limit(1)) is None
+        if seeded:
+            seed(app)
+        state = get_state(app)
+        outcomes.close_cycles(db.session, state.settings, today=state.today())
+        db.session.remove()
+        return seeded
 
 
 def seed(app: Flask) -> None:

@@ -231,7 +231,7 @@ def judge(requirements: RequirementSet, cycle: Cycle, circumstances: Circumstanc
         results = tuple(_with_waiting(result, tallies) for result in results)
     status = _status(requirements, cycle, results, circumstances, as_of)
     if circumstances.extended_to:
-        adjustments += (f"Extended by your accreditation lead to {format_date(due)}.",)
+        adjustments += (f"Extended by an accreditation lead to {format_date(due)}.",)
     return Judgement(
         requirements=requirements, cycle=cycle, as_of=as_of, due=due, status=status,
         rules=results, adjustments=adjustments,

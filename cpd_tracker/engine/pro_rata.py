@@ -74,7 +74,7 @@ def pro_rata_factor(requirements: RequirementSet, cycle: Cycle,
             for period in circumstances.exempt_periods:
                 days = _absent_days(cycle, circumstances, (period,))
                 if days:
-                    reasons.append(f"Exempt by your accreditation lead from "
+                    reasons.append(f"Exempted by an accreditation lead from "
                                    f"{format_date(period.starts_on)} to "
                                    f"{format_date(period.ends_on)} ({period.reason.rstrip('.')}):"
                                    f" {days} days.")

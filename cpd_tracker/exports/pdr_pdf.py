@@ -126,7 +126,10 @@ def _role_section(judgement: Judgement, s: dict[str, ParagraphStyle]) -> list[An
             progress += f" <font color='#4a5563'>(full target {full})</font>"
         rows.append([Paragraph(_text(rule.label), s["cell"]), Paragraph(progress, s["cell"]),
                      Paragraph("Met" if result.met else "Not yet", s["cell"])])
-    parts: list[Any] = [Paragraph(_text(requirements.role_name), s["h3"]), badge, Spacer(1, 5),
+    heading = requirements.role_name
+    if cycle.end < judgement.as_of:  # an ended cycle still owed, beside the one under way
+        heading += f": the cycle owed until {format_date(judgement.due)}"
+    parts: list[Any] = [Paragraph(_text(heading), s["h3"]), badge, Spacer(1, 5),
                         _table(rows, [62 * mm, 86 * mm, 22 * mm])]
     parts.append(Paragraph(f"<b>Next step:</b> {_text(judgement.next_step)}", s["next"]))
     parts += [Paragraph(_text(line), s["muted"]) for line in judgement.adjustments]

@@ -256,5 +256,6 @@ def _checksum(definition: dict[str, Any]) -> str:
 
 
 def _roles_text(version: VersionSpec) -> str:
-    return "roles: " + ", ".join(f"{role.code} ({len(role.rules)} rules)"
+    return "roles: " + ", ".join(f"{role.code} ({len(role.rules)} "
+                                 f"rule{'' if len(role.rules) == 1 else 's'})"
                                  for role in version.roles)

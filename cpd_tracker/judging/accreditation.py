@@ -74,6 +74,8 @@ class CycleResult:
     #: For a finished cycle: its recorded outcome (``met``, ``met-late``, ``not-met``,
     #: ``exempt``).
     outcome: str | None = None
+    #: An ended cycle still owed (extended, or in its grace period) beside the one under way.
+    owed: bool = False
 
     @property
     def met(self) -> bool:
@@ -247,7 +249,8 @@ def _cycles_since(session: Session, settings: Settings, learner: Learner,
             if judgement is not None and judgement.cycle.end >= since:
                 results.append(CycleResult(
                     standing.role_code, judgement.requirements.role_name, judgement.cycle,
-                    judgement.status, judgement.due, False, judgement.next_step))
+                    judgement.status, judgement.due, False, judgement.next_step,
+                    owed=judgement is standing.judgement and standing.following is not None))
     return tuple(sorted(results, key=lambda result: (result.cycle.start, result.role_code)))
 
 

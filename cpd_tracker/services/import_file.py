@@ -36,9 +36,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("title", True, "What the activity was, up to 255 characters."),
     Column("activity_date", True,
            "The day it took place: YYYY-MM-DD (2025-03-14) or DD/MM/YYYY (14/03/2025)."),
-    Column("hours", True, "How long it took: decimal hours (1.5) or hours and minutes (1:30)."),
+    Column("hours", True, "How long it took: decimal hours (1.5) or hours and minutes (1:30); "
+                          "0 for a record that is not a length of time (a reflective account, "
+                          "where the framework says so)."),
     Column("category", True, "One of the force's CPD category codes (CPD_CATEGORIES), such as "
-                             "formal."),
+                             "formal, or one the person's framework declares."),
     Column("kind", False, "The kind of record, as the officer's framework names it "
                           "(reflective-account); empty for a plain activity."),
     Column("item", False, "The code of the required item (mandatory course) it completes."),
@@ -307,10 +309,8 @@ def _minutes(row: Row) -> int | None:
         row.add("hours", (f"{shown(value)} is negative; give the time the activity took, "
                           "such as 1.5 or 1:30."))
         return None
-    if minutes == 0:
-        row.add("hours", (f"{shown(value)} is no time at all; give the time the activity "
-                          "took, at least a minute (0.02 or 0:01)."))
-        return None
+    # 0 is for a record that is not a length of time (a kind with duration: false); for any
+    # other kind the service refuses it, in the same words as the form.
     return minutes
 
 

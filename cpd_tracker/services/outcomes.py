@@ -51,7 +51,8 @@ class CloseReport:
         else:
             parts = ", ".join(f"{number} {OUTCOMES[outcome].lower()}"
                               for outcome, number in sorted(counts.items()))
-            text = f"Recorded the outcome of {len(self.recorded)} cycles: {parts}."
+            cycles = "cycle" if len(self.recorded) == 1 else "cycles"
+            text = f"Recorded the outcome of {len(self.recorded)} {cycles}: {parts}."
         if self.already:
             text += f" {self.already} were recorded meanwhile by another run."
         return text
