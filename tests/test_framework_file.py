@@ -837,3 +837,32 @@ def test_a_rule_may_be_a_recommended_target() -> None:
     [required, recommended] = next(iter(sets.values())).rules
     assert (required.code, required.advisory) == ("hours", False)
     assert (recommended.code, recommended.advisory) == ("hours-recommended", True)
+
+
+@pytest.mark.parametrize(("extra_header", "role_text", "field", "says"), [
+    ("categories:\n  - {code: formal, name: Formal}\n", None, "categories[0].code",
+     "already one of the force's categories"),
+    ("kinds:\n  - {code: reflection, name: Reflection, duration: false}\n",
+     "type: hours\nhours: 5\nkind: reflection", f"{RULE}.kind",
+     "an hours rule cannot count reflection"),
+])
+def test_what_can_never_work_in_the_new_keys_is_refused_with_its_line(
+        extra_header: str, role_text: str | None, field: str, says: str) -> None:
+    """Found by a force writing its own frameworks: accepted silently before."""
+    # Categories go before the kinds; a kind joins the kinds already declared.
+    header = HEADER.replace("kinds:\n", extra_header if extra_header.startswith("kinds:")
+                            else extra_header + "kinds:\n", 1)
+    text = framework_file(version(role(role_text or HOURS)), header=header)
+
+    with pytest.raises(FrameworkInvalid) as invalid:
+        parse(text, categories=CATEGORIES, source=SOURCE)
+
+    assert [(error.field, says in error.problem) for error in invalid.value.errors] == [
+        (field, True)]
+
+
+def test_a_rolling_role_has_no_extension_counts_choice() -> None:
+    text = with_rules(HOURS, cycle="{type: rolling, months: 12}", extra="extension_counts: both")
+    with pytest.raises(FrameworkInvalid) as invalid:
+        parse(text, categories=CATEGORIES, source=SOURCE)
+    assert [error.field for error in invalid.value.errors] == [f"{ROLE}.extension_counts"]

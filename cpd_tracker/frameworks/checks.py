@@ -35,6 +35,12 @@ def cross_checks(spec: FrameworkSpec,
     """Every problem of a file whose shape is right, with its path."""
     kinds = {kind.code for kind in spec.kinds}
     items = {item.code for item in spec.items}
+    timeless = {kind.code for kind in spec.kinds if not kind.duration}
+    for index, category in enumerate(spec.categories):
+        if category.code in categories:
+            yield (("categories", index, "code"),
+                   f"{category.code!r} is already one of the force's categories "
+                   "(CPD_CATEGORIES); rules may name it without declaring it")
     categories = {*categories, *(category.code for category in spec.categories)}
     for name, codes in (("kinds", [k.code for k in spec.kinds]),
                         ("items", [i.code for i in spec.items]),
@@ -70,6 +76,15 @@ def cross_checks(spec: FrameworkSpec,
                        f"a cycle from the accreditation date needs the accreditation it counts "
                        f"from: name {role.code!r} in the file's accreditation block (its "
                        "roles), whose records hold each person's date")
+            if role.cycle.type == "rolling" and role.extension_counts != "owed":
+                yield ((*at, "extension_counts"), "a rolling window is never extended, so "
+                                                  "where extension CPD counts does not apply")
+            for n, rule in enumerate(role.rules):
+                if (isinstance(rule, HoursRuleSpec) and rule.kind
+                        and set(rule.kind) <= timeless):
+                    yield ((*at, "rules", n, "kind"),
+                           f"an hours rule cannot count {', '.join(rule.kind)}: records of that "
+                           "kind are not a length of time (duration: false); count them instead")
             codes = [rule_code(rule) for rule in role.rules]
             yield from _repeats((*at, "rules"), codes, "code")
             for n, rule in enumerate(role.rules):
