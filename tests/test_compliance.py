@@ -1065,3 +1065,15 @@ def test_an_exemption_for_a_period_reduces_count_targets_too() -> None:
     judgement = judged(role(reflections, activities), person=officer(exempt_periods=(period,)))
     # ceil(2 * 182 / 365) = 1, ceil(6 * 182 / 365) = 3
     assert [result.target for result in judgement.rules] == [1, 3]
+
+
+def test_the_pace_of_a_cycle_counting_from_after_an_extension_runs_from_then() -> None:
+    """The trial's Gareth: at risk eight months in, though nothing he logged in the extension
+    of his last cycle could count for this one. The pace now runs from the first day that
+    counts (1 Dec): on 1 Jan, 32 of 121 days (past the first quarter), 0 h is behind; on
+    15 Dec, 15 days, it is not."""
+    requirements = role(hours_rule(20), at_risk_days=0)  # only the pace can make it at risk
+    late = officer(counts_from=date(2026, 12, 1))
+    assert judged(requirements, person=late, as_of=date(2026, 12, 15)).status is Status.ON_TRACK
+    assert judged(requirements, person=late, as_of=date(2027, 1, 1)).status is Status.AT_RISK
+    assert judged(requirements, as_of=date(2026, 12, 15)).status is Status.AT_RISK

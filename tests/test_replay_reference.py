@@ -221,10 +221,11 @@ def judge_cycle(day: date, start: date, end: date, due: date, counts_from: date,
     elif (due - day).days <= AT_RISK_DAYS:
         status = "at-risk"
     else:
-        # Pace: over the time the person could do CPD in the cycle (from the later of its start
-        # and their start in the role, to its last day); after the first quarter, under half of
-        # what an even pace would have done by now is at risk.
-        began = max(start, role_from)
+        # Pace: over the time the person could do CPD for the cycle (from the latest of its
+        # start, their start in the role and the first day counting towards it, which is after
+        # an extension of the cycle before with ``owed``, to its last day); after the first
+        # quarter, under half of what an even pace would have done by now is at risk.
+        began = max(start, role_from, counts_from)
         span = max(days_between(began, end), 1)
         elapsed = Fraction(min(days_between(began, day), span), span)
         behind = elapsed > Fraction(1, 4) and any(
@@ -385,10 +386,12 @@ def test_the_reference_gives_the_hand_worked_figures() -> None:
     assert after.following is None
     assert after.judged.cycle_start == date(2025, 4, 1)
     assert after.judged.rules[0] == ("hours", 120, 1112)
-    # 2025-26 pace: day 91 of 365 is not past the first quarter, day 92 is; no reflection yet.
+    # 2025-26 pace runs from 21 May, the first day counting towards it after the extension:
+    # 315 days, its first quarter ending on day 79 (7 Aug). On 1 Jul (day 42) the person is not
+    # behind though no reflection is logged yet; by 7 Aug the reflection of 15 Jul is in.
     assert reference(date(2025, 6, 30)).judged.status == "on-track"
-    assert reference(date(2025, 7, 1)).judged.status == "at-risk"
-    assert reference(date(2025, 7, 15)).judged.status == "on-track"
+    assert reference(date(2025, 7, 1)).judged.status == "on-track"
+    assert reference(date(2025, 8, 7)).judged.status == "on-track"
 
 
 def test_the_reference_without_the_extension_and_counting_both() -> None:

@@ -322,7 +322,7 @@ def _status(requirements: RequirementSet, cycle: Cycle, results: tuple[RuleResul
     if any((result.due - as_of).days <= requirements.at_risk_days for result in unmet):
         return Status.AT_RISK
     # Pace runs from when the person could start: the cycle start, or joining the role.
-    began = max(cycle.start, circumstances.held_from)
+    began = max(cycle.start, circumstances.held_from, circumstances.counts_from or cycle.start)
     span = max((cycle.end - began).days + 1, 1)
     elapsed = Fraction(min(max((as_of - began).days + 1, 0), span), span)
     # Behind: under half of what an even pace would have done by now. Not in the first

@@ -40,6 +40,9 @@ class Circumstances:
     #: A lead's exemptions for a period (long-term sickness from 1 January to 31 December in a
     #: two-year cycle): nothing is owed for those days, whatever the role's pro-rata policy.
     exempt_periods: tuple[Absence, ...] = ()
+    #: The first day whose CPD counts towards this cycle, when later than its start (after a
+    #: lead's extension of the cycle before): the pace runs from it.
+    counts_from: date | None = None
 
 
 

@@ -113,6 +113,7 @@ def assess(session: Session, settings: Settings, *, as_of: date,
                 absences=person, exemption=granted.get("exemption"),
                 extended_to=granted.get("extension"),
                 exempt_periods=tuple(granted.get("periods", ())),
+                counts_from=first if first > cycle.start else None,
             )
             return judge(requirements, cycle, circumstances, _in_window(rows, first, last),
                          owned, as_of=as_of)
