@@ -90,7 +90,8 @@ def export_command(what: str, extension: str, output: str | None, statuses: tupl
         columns = extracts.AUDIT_COLUMNS
         rows = extracts.audit_rows(state.session, condition,
                                    since=since.date() if since else None,
-                                   until=until.date() if until else None)
+                                   until=until.date() if until else None,
+                                   categories=dict(state.settings.categories))
     if extension == "csv":
         chunks: Any = (chunk.encode("utf-8") for chunk in extracts.csv_chunks(columns, rows))
     else:

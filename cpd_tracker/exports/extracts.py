@@ -23,7 +23,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -33,6 +33,7 @@ import xlsxwriter
 from sqlalchemy.orm import Session
 from xlsxwriter.worksheet import Worksheet
 
+from cpd_tracker import frameworks
 from cpd_tracker.exports.reports import safe_cell
 from cpd_tracker.models import Activity, Evidence, Learner, Role, activity_role
 
@@ -42,11 +43,12 @@ from cpd_tracker.models import Activity, Evidence, Learner, Role, activity_role
 #: ``category``, ``kind`` and ``item``, ``participatory`` yes/no), its ``verification`` as the
 #: record stands (self-declared, awaiting, verified, rejected) with ``verified_on`` and
 #: ``verified_by`` (the lead who approved the first evidence), ``evidence_files`` (how many
-#: files are attached, whatever their outcome) and ``recorded_at_utc``.
+#: files are attached, whatever their outcome) and ``recorded_at_utc``; then, for people to read,
+#: the names of its roles, category, kind and item (``role_names``, ``category_name``...).
 AUDIT_COLUMNS = ("reference", "name", "unit", "roles", "statement_id", "date", "title",
                  "minutes", "hours", "category", "kind", "item", "participatory",
                  "verification", "verified_on", "verified_by", "evidence_files",
-                 "recorded_at_utc")
+                 "recorded_at_utc", "role_names", "category_name", "kind_name", "item_name")
 
 #: Rows the audit query fetches from the database at a time.
 AUDIT_BATCH = 1000
@@ -214,8 +216,8 @@ def _sheet_name_problem(sheet: str) -> str | None:
 # The audit extract --------------------------------------------------------------------------
 
 def audit_rows(session: Session, condition: sa.ColumnElement[bool], *,
-               since: date | None = None, until: date | None = None
-               ) -> Iterator[tuple[Any, ...]]:
+               since: date | None = None, until: date | None = None,
+               categories: Mapping[str, str] | None = None) -> Iterator[tuple[Any, ...]]:
     """One tuple per activity (in :data:`AUDIT_COLUMNS` order) of the people ``condition``
     picks out (a condition on ``cpd_learner``, such as
     ``permissions.visible(access, permissions.VERIFY)``), dated from ``since`` to ``until``
@@ -224,8 +226,12 @@ def audit_rows(session: Session, condition: sa.ColumnElement[bool], *,
     One query however large the force, read a batch at a time through a server-side cursor
     (where the database has them), so rows are never all in memory. Values are as stored:
     dates as dates, ``recorded_at_utc`` an aware UTC datetime, ``None`` where there is nothing;
-    the writers format and defuse them.
+    the writers format and defuse them. ``categories`` are the force's category names by code
+    (a framework's own are read here, as are the names of roles, kinds and items).
     """
+    roles_named = {code: name for code, name in session.execute(sa.select(Role.code, Role.name))}
+    categories_named = {**frameworks.category_names(session), **(categories or {})}
+    words = frameworks.word_names(session)
     query = (sa.select(Learner.reference, Learner.name, Learner.org_unit, _roles(),
                        Activity.statement_id, Activity.activity_date, Activity.title,
                        Activity.minutes, Activity.category, Activity.kind, Activity.item,
@@ -244,10 +250,14 @@ def audit_rows(session: Session, condition: sa.ColumnElement[bool], *,
         for (reference, name, unit, roles, statement_id, day, title, minutes, category, kind,
              item, participatory, verification, verified_on, verified_by, files,
              recorded_at) in result:
-            yield (reference, name, unit, _sorted_codes(roles), statement_id, day, title,
+            codes = _sorted_codes(roles)
+            yield (reference, name, unit, codes, statement_id, day, title,
                    minutes, round(minutes / 60, 2), category, kind, item,
                    "yes" if participatory else "no", verification, verified_on, verified_by,
-                   files, recorded_at)
+                   files, recorded_at,
+                   "; ".join(roles_named.get(code, code) for code in codes.split("; ") if code),
+                   categories_named.get(category, category), words.get(kind, kind),
+                   words.get(item, item))
     finally:
         result.close()
 

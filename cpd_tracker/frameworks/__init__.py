@@ -25,6 +25,7 @@ from cpd_tracker.frameworks.read_back import (
     schemes_for,
     versions_of,
     vocabulary_for,
+    word_names,
 )
 from cpd_tracker.frameworks.schema import FrameworkError, FrameworkInvalid, parse
 
@@ -33,5 +34,5 @@ __all__ = [
     "RoleRequirements", "VersionInForce", "accountabilities_for", "accreditation_dates",
     "accreditation_rules", "catalogue", "categories_for", "category_names",
     "kinds_without_duration", "load", "load_file", "parse",
-    "requirement_sets", "schemes_for", "shipped", "versions_of", "vocabulary_for",
+    "requirement_sets", "schemes_for", "shipped", "versions_of", "vocabulary_for", "word_names",
 ]

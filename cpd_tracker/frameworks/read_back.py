@@ -253,6 +253,16 @@ def category_names(session: Session) -> dict[str, str]:
             for category in vocabulary.get("categories", [])}
 
 
+def word_names(session: Session) -> dict[str, str]:
+    """The names of every loaded framework's kinds of record and items, by code (for exports
+    that show names beside codes)."""
+    found: dict[str, str] = {}
+    for vocabulary in session.scalars(sa.select(Framework.vocabulary)):
+        for entry in [*vocabulary.get("kinds", []), *vocabulary.get("items", [])]:
+            found.setdefault(entry["code"], entry["name"])
+    return found
+
+
 def kinds_without_duration(session: Session, role_codes: Iterable[str]) -> set[str]:
     """The kinds of record of these roles' frameworks that are not a length of time (a
     reflective account): they may be logged with no duration."""

@@ -87,7 +87,8 @@ def export_audit(extension: str) -> Response:
     condition = permissions.visible(state.access(user), VIEW_RECORD)
     if unit:
         condition = sa.and_(condition, Learner.org_unit == unit)
-    rows = extracts.audit_rows(state.session, condition, since=since, until=until)
+    rows = extracts.audit_rows(state.session, condition, since=since, until=until,
+                               categories=dict(state.settings.categories))
     return _download(extracts.AUDIT_COLUMNS, rows, "audit", state.today(), extension)
 
 
