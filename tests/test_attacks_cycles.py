@@ -1,0 +1,100 @@
+"""Hostile tests of cycle outcomes, framework keys and allowances (attack17)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from cpd_tracker import get_state, vocabulary
+from cpd_tracker.demo.models import db
+from cpd_tracker.judging.outcomes import cycles_to_close
+from cpd_tracker.models import CycleOutcome, Learner
+from cpd_tracker.record.cycle_statements import CycleJudgedBuilder
+from cpd_tracker.record.learners import identity
+from cpd_tracker.services import outcomes
+from tests.factories import officer, today
+from tests.lrs_server import lrs_client
+from xapi import StatementRecord
+
+OFFICER = "intelligence-officer"
+JOINED = date(2020, 1, 1)
+
+
+def person(app: Flask, username: str = "pshah", name: str = "Priya Shah") -> Learner:
+    return officer(app, username, name=name, joined_days_ago=(today(app) - JOINED).days)
+
+
+def close(app: Flask, on: date) -> Any:
+    with app.app_context():
+        report = outcomes.close_cycles(db.session, get_state(app).settings, today=on)
+        db.session.remove()
+    return report
+
+
+def recorded(app: Flask) -> list[tuple[Any, ...]]:
+    with app.app_context():
+        rows = db.session.execute(sa.select(
+            Learner.reference, CycleOutcome.cycle_start, CycleOutcome.outcome,
+            CycleOutcome.judged_by)
+            .join(Learner, Learner.id == CycleOutcome.learner_id)
+            .order_by(Learner.reference, CycleOutcome.cycle_start)).all()
+        db.session.remove()
+    return [tuple(row) for row in rows]
+
+
+def statements_of_cycles(app: Flask) -> int:
+    with app.app_context():
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(StatementRecord).where(
+            StatementRecord.verb_id == vocabulary.VERB_JUDGED_CYCLE))
+        db.session.remove()
+    return count
+
+
+def lrs_post(app: Flask, statement: dict[str, Any]) -> int:
+    lms = lrs_client(app, "force-lms")
+    reply = app.test_client().post("/xapi/statements", data=json.dumps(statement), headers={
+        "Authorization": lms.authorization, "X-Experience-API-Version": "1.0.3",
+        "Content-Type": "application/json"})
+    return reply.status_code
+
+
+@pytest.mark.parametrize("copy", [False, True], ids=["other-content", "same-content"])
+def test_a_statement_sent_first_under_the_id_of_a_cycles_outcome_blocks_nothing(
+        app: Flask, copy: bool) -> None:
+    """The id the daily job gives a cycle's outcome is a UUID5 of the force's namespace and
+    the cycle, so an LRS client can work it out and store a statement of its own under it
+    first: with other content it refused the library's (and the whole batch, every run);
+    with the same content the library's was taken as stored but never projected."""
+    priya = person(app)
+    person(app, "glewis", "Gareth Lewis")
+    with app.app_context():
+        settings = get_state(app).settings
+        [facts] = [ended.facts for ended in cycles_to_close(db.session, settings,
+                                                             today=date(2026, 4, 1))
+                   if (ended.learner_id, ended.facts.cycle_start) == (priya.id,
+                                                                      date(2025, 4, 1))]
+        expected = CycleJudgedBuilder(settings).build(
+            None, identity(db.session.get(Learner, priya.id)), facts,
+            reason="Judged by cpd-tracker when the cycle's due date passed.",
+            at=outcomes.closed_at(settings, date(2026, 3, 31)))
+        db.session.remove()
+    forged = dict(expected) if copy else {
+        "id": expected["id"],
+        "actor": {"objectType": "Agent", "name": "x", "mbox": "mailto:x@force.example"},
+        "verb": {"id": vocabulary.VERB_JUDGED_CYCLE, "display": {"en-GB": "judged"}},
+        "object": {"objectType": "Agent", "name": "p", "mbox": "mailto:pshah@force.example"},
+    }
+    assert lrs_post(app, forged) == 200
+
+    first = close(app, date(2026, 4, 1))
+
+    starts = {(ref, start) for ref, start, *_ in recorded(app)}
+    assert {("pshah", date(2025, 4, 1)), ("glewis", date(2025, 4, 1))} <= starts
+    assert first.already == 0
+    assert close(app, date(2026, 4, 2)).recorded == []
+    assert statements_of_cycles(app) == len(recorded(app)) + 1  # theirs, and one per cycle
