@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import date
 from typing import Any
 
@@ -98,3 +99,37 @@ def test_a_statement_sent_first_under_the_id_of_a_cycles_outcome_blocks_nothing(
     assert first.already == 0
     assert close(app, date(2026, 4, 2)).recorded == []
     assert statements_of_cycles(app) == len(recorded(app)) + 1  # theirs, and one per cycle
+
+
+def test_runs_at_once_neither_crash_nor_duplicate_and_between_them_record_everything(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two schedulers (and a hand run) by mistake: the one that meets a cycle another stored
+    a moment before counts it as recorded meanwhile and carries on (it crashed with a
+    unique-key error, losing what it had left of its run)."""
+    for number in range(6):
+        person(app, f"officer{number}", f"Officer {number}")
+    monkeypatch.setattr(outcomes, "BATCH", 7)
+    reports: list[Any] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(3)
+
+    def run() -> None:
+        start.wait()
+        try:
+            reports.append(close(app, date(2026, 4, 1)))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    rows = recorded(app)
+    assert len(rows) == len({(row[0], row[1]) for row in rows})
+    assert statements_of_cycles(app) == len(rows)
+    assert {(ended.reference, ended.facts.cycle_start) for report in reports
+            for ended in report.recorded} == {(row[0], row[1]) for row in rows}
+    assert close(app, date(2026, 4, 1)).recorded == []

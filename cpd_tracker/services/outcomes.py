@@ -94,14 +94,17 @@ def close_cycles(session: Session, settings: Settings, *, today: date,
         try:
             recording.record(session, settings, statements, authority=library_agent(settings),
                              on_conflict=_Raced())
-        except _Raced:
-            # Another run judged some of these cycles differently (theirs stands): the rest
-            # are still recorded, one by one.
+        except (_Raced, sa.exc.IntegrityError):
+            # Another run stored some of these cycles first (at the same moment, or judged
+            # differently: theirs stands): the rest are still recorded, one by one.
             for one, statement in zip(batch, statements, strict=True):
                 try:
                     recording.record(session, settings, [statement],
                                      authority=library_agent(settings), on_conflict=_Raced())
-                except _Raced:
+                except (_Raced, sa.exc.IntegrityError):
+                    if session.scalar(sa.select(StatementRecord.sequence).where(
+                            StatementRecord.id == statement["id"])) is None:
+                        raise  # not another run's doing
                     already += 1
                     continue
                 recorded.append(one)
