@@ -11,8 +11,9 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from cpd_tracker import get_state, vocabulary
+from cpd_tracker import frameworks, get_state, vocabulary
 from cpd_tracker.demo.models import db
+from cpd_tracker.frameworks import FrameworkInvalid
 from cpd_tracker.judging.outcomes import cycles_to_close
 from cpd_tracker.models import CycleOutcome, Learner
 from cpd_tracker.record.cycle_statements import CycleJudgedBuilder
@@ -133,3 +134,35 @@ def test_runs_at_once_neither_crash_nor_duplicate_and_between_them_record_everyt
     assert {(ended.reference, ended.facts.cycle_start) for report in reports
             for ended in report.recorded} == {(row[0], row[1]) for row in rows}
     assert close(app, date(2026, 4, 1)).recorded == []
+
+
+# --- Framework files ------------------------------------------------------------------------
+
+
+def _deadline_file(cycle: str, days: int) -> str:
+    return ("framework: probe\ntitle: Probe\nversions:\n  - version: \"1\"\n"
+            "    effective_from: 2019-01-01\n    roles:\n      - code: prober\n"
+            f"        name: Prober\n        cycle: {cycle}\n"
+            f"        submit_days_before_end: {days}\n"
+            "        rules:\n          - {type: hours, hours: 10}\n")
+
+
+@pytest.mark.parametrize("cycle", ['{type: fixed, start: "04-01"}',
+                                   "{type: anniversary, of: appointment}"])
+def test_a_submission_deadline_before_the_cycle_begins_is_refused_with_its_line(
+        cycle: str) -> None:
+    """365 days before the end of a 365-day cycle is the day before it begins: it loaded, and
+    every cycle was due (missed) before its first day, judged non-compliant throughout and
+    never given an outcome by the daily job."""
+    with pytest.raises(FrameworkInvalid) as refused:
+        frameworks.parse(_deadline_file(cycle, 365), categories=["formal"], source="f.yaml")
+
+    [error] = refused.value.errors
+    assert (error.line, error.field) == (10, "versions[0].roles[0].submit_days_before_end")
+    assert "before the cycle begins" in error.problem
+
+
+@pytest.mark.parametrize(("cycle", "days"), [('{type: fixed, start: "04-01"}', 364),
+                                             ("{type: fixed, start: 2023-04-01, years: 3}", 365)])
+def test_a_submission_deadline_inside_the_cycle_loads(cycle: str, days: int) -> None:
+    frameworks.parse(_deadline_file(cycle, days), categories=["formal"], source="f.yaml")
