@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -15,11 +15,12 @@ from cpd_tracker import frameworks, get_state, vocabulary
 from cpd_tracker.demo.models import db
 from cpd_tracker.frameworks import FrameworkInvalid
 from cpd_tracker.judging.outcomes import cycles_to_close
-from cpd_tracker.models import CycleOutcome, Learner
+from cpd_tracker.models import Activity, CycleOutcome, Learner
+from cpd_tracker.permissions import Access, LeadScope
 from cpd_tracker.record.cycle_statements import CycleJudgedBuilder
 from cpd_tracker.record.learners import identity
-from cpd_tracker.services import outcomes
-from tests.factories import officer, today
+from cpd_tracker.services import importing, outcomes
+from tests.factories import framework, officer, today
 from tests.lrs_server import lrs_client
 from xapi import StatementRecord
 
@@ -166,3 +167,44 @@ def test_a_submission_deadline_before_the_cycle_begins_is_refused_with_its_line(
                                              ("{type: fixed, start: 2023-04-01, years: 3}", 365)])
 def test_a_submission_deadline_inside_the_cycle_loads(cycle: str, days: int) -> None:
     frameworks.parse(_deadline_file(cycle, days), categories=["formal"], source="f.yaml")
+
+
+# --- Records without hours ----------------------------------------------------------------
+
+
+def test_a_reflective_account_with_no_duration_is_imported_as_the_form_takes_it(
+        app: Flask) -> None:
+    """The officer's form logs a kind with ``duration: false`` with no time at all; the bulk
+    import, which promises the form's rules, refused every such row as "no time at all", so a
+    force could not import the reflections its scheme asks for. Other kinds still need time."""
+    framework(app)
+    framework(app, "college-cpd")
+    officer(app, "pshah", roles=("police-officer-or-staff",))
+    officer(app, "glewis", name="Gareth Lewis")  # an intelligence officer only
+    lead = Access("mevans", lead_scopes=(LeadScope("force"),))
+    officer(app, "mevans", name="DS Megan Evans", roles=())
+    on = (today(app) - timedelta(days=3)).isoformat()
+    header = "reference,title,activity_date,hours,category,kind\r\n"
+
+    def imported(*rows: str) -> Any:
+        with app.app_context():
+            importer = db.session.scalar(sa.select(Learner).filter_by(reference="mevans"))
+            report = importing.run(db.session, get_state(app).settings, lead, importer,
+                                   (header + "\r\n".join(rows) + "\r\n").encode(),
+                                   today=today(app))
+            db.session.remove()
+        return report
+
+    refused = imported(f"pshah,Reading,{on},0:00,formal,learning-activity",
+                       f"glewis,Reflection,{on},0,formal,reflective-account")
+    assert [(p.row, p.column) for p in refused.problems] == [(2, "hours"), (3, "hours")]
+    assert "'0:00' is no time at all" in refused.problems[0].message
+    assert "(reflective account) may have none" in refused.problems[0].message
+    assert "'0' is no time at all" in refused.problems[1].message
+
+    report = imported(f"pshah,Reflection on a stop search,{on},0,formal,reflective-account")
+
+    assert (report.problems, report.imported) == ((), 1)
+    with app.app_context():
+        assert db.session.scalars(sa.select(Activity.minutes)).all() == [0]
+        db.session.remove()
