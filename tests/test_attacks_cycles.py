@@ -11,13 +11,15 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from cpd_tracker import frameworks, get_state, vocabulary
+from cpd_tracker import frameworks, get_state, projection, vocabulary
 from cpd_tracker.demo.models import db
+from cpd_tracker.errors import Refused
 from cpd_tracker.frameworks import FrameworkInvalid
 from cpd_tracker.judging.outcomes import cycles_to_close
 from cpd_tracker.models import Activity, CycleOutcome, Learner
 from cpd_tracker.permissions import Access, LeadScope
 from cpd_tracker.record.cycle_statements import CycleJudgedBuilder
+from cpd_tracker.record.identities import Lead
 from cpd_tracker.record.learners import identity
 from cpd_tracker.services import importing, outcomes
 from tests.factories import framework, officer, today
@@ -208,3 +210,42 @@ def test_a_reflective_account_with_no_duration_is_imported_as_the_form_takes_it(
     with app.app_context():
         assert db.session.scalars(sa.select(Activity.minutes)).all() == [0]
         db.session.remove()
+
+
+@pytest.mark.parametrize("reason", ["Register checked\x00", "Checked \x1b[2J again"])
+def test_a_reason_with_a_control_character_is_refused_and_records_nothing(
+        app: Flask, reason: str) -> None:
+    """A NUL in the reason crashed PostgreSQL's insert (a DataError, not a refusal); other
+    control characters were stored into the record and its exports."""
+    priya = person(app)
+    close(app, date(2026, 4, 1))
+    before = statements_of_cycles(app)
+
+    with app.app_context(), pytest.raises(Refused) as refused:
+        outcomes.judge_again(db.session, get_state(app).settings, Lead("jlead", "Insp Jo Lead"),
+                             db.session.get(Learner, priya.id), OFFICER, date(2025, 4, 1),
+                             reason=reason)
+
+    assert list(refused.value.errors) == ["reason"]
+    assert "control character" in refused.value.errors["reason"]
+    assert statements_of_cycles(app) == before
+
+
+def test_markup_in_a_reason_is_kept_as_text_and_a_rebuild_gives_the_outcomes_back(
+        app: Flask) -> None:
+    priya = person(app)
+    close(app, date(2026, 4, 1))
+    reason = "<script>alert(1)</script> \u202eevil\nsecond line"
+    with app.app_context():
+        outcomes.judge_again(db.session, get_state(app).settings, Lead("jlead", "Insp Jo Lead"),
+                             db.session.get(Learner, priya.id), OFFICER, date(2025, 4, 1),
+                             reason=reason)
+        db.session.remove()
+    before = recorded(app)
+    with app.app_context():
+        projection.rebuild(db.session, get_state(app).settings)
+        db.session.commit()
+        assert db.session.scalar(sa.select(CycleOutcome.reason).where(
+            CycleOutcome.cycle_start == date(2025, 4, 1))) == reason
+        db.session.remove()
+    assert recorded(app) == before

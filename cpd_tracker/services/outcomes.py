@@ -157,6 +157,11 @@ def judge_again(session: Session, settings: Settings, lead: Lead, learner: Learn
         raise Refused({"reason": "Say why the cycle is judged again."})
     if len(text) > 2000:
         raise Refused({"reason": "Keep the reason to 2,000 characters."})
+    control = next((c for c in text if (ord(c) < 32 and c not in "\n\r\t") or ord(c) == 127),
+                   None)
+    if control is not None:
+        raise Refused({"reason": f"The reason contains the control character {control!r}, "
+                                 "which cannot be stored; remove it."})
     role = session.scalar(sa.select(Role).where(Role.code == role_code))
     if role is None:
         raise Refused({"role": f"No role {role_code!r}."})
