@@ -67,6 +67,12 @@ def cross_checks(spec: FrameworkSpec,
                 yield ((*at, "grace_days"),
                        "a cycle is due either before it ends (submit_days_before_end) or after "
                        "(grace_days), not both")
+            years = getattr(cycle, "years", 1)
+            if role.cycle.type != "rolling" and role.submit_days_before_end >= 365 * years:
+                yield ((*at, "submit_days_before_end"),
+                       f"{role.submit_days_before_end}: a deadline this many days before the "
+                       f"end falls before the cycle begins (a {years}-year cycle can have "
+                       f"{365 * years} days); give fewer days")
             if role.cycle.type == "rolling" and (role.grace_days or role.submit_days_before_end):
                 yield ((*at, "cycle"), "a rolling window never ends, so it has no deadline "
                                        "before its end or grace period after it")

@@ -309,9 +309,14 @@ def _minutes(row: Row) -> int | None:
         row.add("hours", (f"{shown(value)} is negative; give the time the activity took, "
                           "such as 1.5 or 1:30."))
         return None
-    # 0 is for a record that is not a length of time (a kind with duration: false); for any
-    # other kind the service refuses it, in the same words as the form.
+    # No time at all is for a kind of record that is not a length of time (``duration:
+    # false``): the rules, which know the person's kinds, decide (see ``NO_TIME``).
     return minutes
+
+
+#: What a row of no time at all is told when its kind must take time.
+NO_TIME = ("{value} is no time at all; give the time the activity took, at least a minute "
+           "(0.02 or 0:01).")
 
 
 def shown(value: str) -> str:

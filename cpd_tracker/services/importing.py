@@ -32,6 +32,7 @@ from cpd_tracker.services import recording
 from cpd_tracker.services.activities import ActivityEntry, check_entry
 from cpd_tracker.services.import_file import (
     NAMES,
+    NO_TIME,
     Problem,
     Row,
     parse_row,
@@ -268,6 +269,9 @@ def _check_rules(session: Session, settings: Settings, row: Row, learner: Learne
         skipped |= {"activity_date", "hours", "kind", "item"}  # checked on a stand-in date
     for name, message in check_entry(session, settings, learner, entry, today=today).items():
         column = _FIELD_COLUMNS.get(name)
+        if name == "duration" and row.minutes == 0:
+            message = message.replace("The duration must be more than zero.",
+                                      NO_TIME.format(value=shown(row.cell("hours"))))
         if column in skipped or (column is not None and row.has_problem(column)):
             continue  # the cell's own problem is already reported, in the file's words
         if column is not None and row.cell(column) and shown(row.cell(column)) not in message:

@@ -26,12 +26,22 @@ from cpd_tracker.record.cycle_statements import (
     CycleJudgedBuilder,
     CycleOutcomeFacts,
 )
-from cpd_tracker.record.identities import Lead, LearnerIdentity, learner_agent, library_agent
+from cpd_tracker.record.identities import (
+    Lead,
+    LearnerIdentity,
+    deterministic_id,
+    learner_agent,
+    library_agent,
+)
 from cpd_tracker.record.learners import identity
 from cpd_tracker.services import recording
+from xapi import StatementRecord, actor_key
 
 #: Statements stored per transaction by the daily job (each batch commits on its own).
 BATCH = 500
+#: How often an id another system's statement holds is replaced before the cycle is left out
+#: of the run (see :func:`_unclaimed`).
+_REPLACEMENTS = 20
 _AUTOMATIC = "Judged by cpd-tracker when the cycle's due date passed."
 
 
@@ -77,17 +87,61 @@ def close_cycles(session: Session, settings: Settings, *, today: date,
     already = 0
     for start in range(0, len(ended), BATCH):
         batch = ended[start:start + BATCH]
-        statements = [builder.build(None, identity(people[e.learner_id]), e.facts,
-                                    reason=_AUTOMATIC, at=closed_at(settings, e.facts.due))
-                      for e in batch]
+        statements = _unclaimed(session, settings, [
+            builder.build(None, identity(people[e.learner_id]), e.facts, reason=_AUTOMATIC,
+                          at=closed_at(settings, e.facts.due)) for e in batch])
+        batch = [e for e, statement in zip(batch, statements, strict=True) if statement]
+        statements = [statement for statement in statements if statement]
         try:
             recording.record(session, settings, statements, authority=library_agent(settings),
                              on_conflict=_Raced())
-        except _Raced:
-            already += len(batch)  # another run judged the same cycles differently: theirs
+        except (_Raced, sa.exc.IntegrityError):
+            # Another run stored some of these cycles first (at the same moment, or judged
+            # differently: theirs stands): the rest are still recorded, one by one.
+            for one, statement in zip(batch, statements, strict=True):
+                try:
+                    recording.record(session, settings, [statement],
+                                     authority=library_agent(settings), on_conflict=_Raced())
+                except (_Raced, sa.exc.IntegrityError):
+                    if session.scalar(sa.select(StatementRecord.sequence).where(
+                            StatementRecord.id == statement["id"])) is None:
+                        raise  # not another run's doing
+                    already += 1
+                    continue
+                recorded.append(one)
             continue
         recorded += batch
     return CloseReport(recorded, already)
+
+
+def _unclaimed(session: Session, settings: Settings,
+               statements: list[dict[str, object]]) -> list[dict[str, object] | None]:
+    """The statements, each under an id no other system's statement holds.
+
+    A cycle's id follows from the cycle and the force's namespace, so an LRS client can work
+    it out and store a statement of its own under it first (which would refuse the library's,
+    or, with the same content, leave it unprojected, for ever). Such an id is replaced by one
+    made from it, the same in every run; ``None`` for a cycle whose replacements are all taken
+    too (left out, so the rest are recorded)."""
+    ours = actor_key(library_agent(settings))
+    found: list[dict[str, object] | None] = list(statements)
+    waiting = dict(enumerate(statements))
+    for _ in range(_REPLACEMENTS + 1):
+        by_id = {str(statement["id"]): index for index, statement in waiting.items()}
+        taken = [statement_id for statement_id, authority in session.execute(
+            sa.select(StatementRecord.id, StatementRecord.authority_key)
+            .where(StatementRecord.id.in_(sorted(by_id)))) if authority != ours]
+        waiting = {}
+        for statement_id in taken:
+            index = by_id[statement_id]
+            waiting[index] = {**statements[index], "id": str(deterministic_id(
+                settings, CycleJudgedBuilder.key, "instead of", statement_id))}
+            found[index] = waiting[index]
+        if not waiting:
+            return found
+    for index in waiting:
+        found[index] = None
+    return found
 
 
 class _Raced(Exception):
@@ -104,6 +158,11 @@ def judge_again(session: Session, settings: Settings, lead: Lead, learner: Learn
         raise Refused({"reason": "Say why the cycle is judged again."})
     if len(text) > 2000:
         raise Refused({"reason": "Keep the reason to 2,000 characters."})
+    control = next((c for c in text if (ord(c) < 32 and c not in "\n\r\t") or ord(c) == 127),
+                   None)
+    if control is not None:
+        raise Refused({"reason": f"The reason contains the control character {control!r}, "
+                                 "which cannot be stored; remove it."})
     role = session.scalar(sa.select(Role).where(Role.code == role_code))
     if role is None:
         raise Refused({"role": f"No role {role_code!r}."})
