@@ -17,7 +17,7 @@ from cpd_tracker.models import Activity, Learner
 from cpd_tracker.projection.activities import ActivityProjection
 from cpd_tracker.queries.activities import officer_record
 from cpd_tracker.services.activities import ActivityEntry, log_activity
-from tests.factories import counts, logged, officer, sign_in, today
+from tests.factories import counts, framework, logged, officer, sign_in, today
 from xapi import StatementStore
 
 
@@ -192,3 +192,33 @@ def test_a_framework_declares_its_own_categories_and_its_holders_log_in_them(
     form = client.get("/cpd/activities/new").get_data(as_text=True)
     assert '<option value="coaching-practice">Supervised coaching practice</option>' in form
     assert "<td>Supervised coaching practice</td>" in client.get("/cpd/").get_data(as_text=True)
+
+
+def test_a_kind_is_without_duration_only_if_every_framework_of_ones_roles_says_so(
+        app: Flask) -> None:
+    """The attack: IPP's reflective account takes time, the College model's does not; someone
+    holding both roles could log a 0-minute one that counted towards IPP."""
+    framework(app, "ipp-example")
+    framework(app, "college-cpd")
+    both = officer(app, roles=("intelligence-officer", "police-officer-or-staff"))
+    college_only = officer(app, "tbarker", name="DC Tom Barker",
+                           roles=("police-officer-or-staff",))
+    with app.app_context():
+        assert frameworks.kinds_without_duration(
+            db.session, ["intelligence-officer", "police-officer-or-staff"]) == set()
+        assert frameworks.kinds_without_duration(
+            db.session, ["police-officer-or-staff"]) == {"reflective-account"}
+        state = get_state(app)
+        with pytest.raises(Refused) as refused:
+            log_activity(db.session, state.settings, db.session.get(Learner, both.id),
+                         ActivityEntry(title="Reflection", minutes=0, kind="reflective-account",
+                                       activity_date=today(app) - timedelta(days=1),
+                                       category="self-directed", reflection="Learned."),
+                         today=today(app))
+        log_activity(db.session, state.settings, db.session.get(Learner, college_only.id),
+                     ActivityEntry(title="Reflection", minutes=0, kind="reflective-account",
+                                   activity_date=today(app) - timedelta(days=1),
+                                   category="self-directed", reflection="Learned."),
+                     today=today(app))
+        db.session.remove()
+    assert list(refused.value.errors) == ["duration"]

@@ -268,8 +268,14 @@ def kinds_without_duration(session: Session, role_codes: Iterable[str]) -> set[s
     reflective account): they may be logged with no duration."""
     query = (sa.select(Framework.vocabulary).join(Role, Role.framework_id == Framework.id)
              .where(Role.code.in_(list(role_codes))))
-    return {kind["code"] for vocabulary in session.scalars(query)
-            for kind in vocabulary.get("kinds", []) if kind.get("duration") is False}
+    # A kind only if every framework of these roles that declares it says so: a record one
+    # framework counts as time must not go without it because another does not.
+    timed: set[str] = set()
+    timeless: set[str] = set()
+    for vocabulary in session.scalars(query):
+        for kind in vocabulary.get("kinds", []):
+            (timeless if kind.get("duration") is False else timed).add(kind["code"])
+    return timeless - timed
 
 
 _CACHE: dict[tuple[str, str, str, tuple[tuple[str, str], ...]], dict[str, RequirementSet]] = {}
