@@ -139,12 +139,19 @@ def detect_type(head: bytes, path: Path | None = None) -> str | None:
     return kind
 
 
+#: The most of an OpenDocument's ``mimetype`` entry read (its longest type is 46 characters).
+_MIMETYPE_MOST = 128
+
+
 def _zip_document(path: Path) -> str | None:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             if "mimetype" in names:
-                declared = archive.read("mimetype").decode("ascii", "replace").strip()
+                # Read a few bytes only: the entry of a real document is one short line, and
+                # a zip bomb's "mimetype" would otherwise be inflated whole into memory.
+                with archive.open("mimetype") as entry:
+                    declared = entry.read(_MIMETYPE_MOST).decode("ascii", "replace").strip()
                 return declared if declared in DETECTABLE_TYPES else None
     except (zipfile.BadZipFile, OSError, KeyError):
         return None
