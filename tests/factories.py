@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,13 +23,32 @@ INTELLIGENCE_OFFICER = "intelligence-officer"
 
 def framework(app: Flask, name: str = "ipp-example") -> None:
     """Load a shipped framework (once per database), as `flask cpd frameworks load` would."""
+    load_framework(app, frameworks.shipped(name))
+
+
+def load_framework(app: Flask, path: Path) -> None:
+    """Load a framework file, as `flask cpd frameworks load FILE` would."""
     with app.app_context():
         state = get_state(app)
-        frameworks.load_file(db.session, frameworks.shipped(name),
+        frameworks.load_file(db.session, path,
                              categories=[code for code, _ in state.settings.categories],
                              today=today(app))
         db.session.commit()
         db.session.remove()
+
+
+def framework_text(app: Flask, folder: Path, text: str, name: str = "framework.yaml") -> None:
+    """Write a framework file of the test's own into ``folder`` and load it."""
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    load_framework(app, path)
+
+
+def shipped_edited(app: Flask, folder: Path, name: str, old: str, new: str) -> None:
+    """Load a shipped framework with one edit (its first ``old`` made ``new``)."""
+    text = frameworks.shipped(name).read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {name}"
+    framework_text(app, folder, text.replace(old, new, 1), f"{name}-edited.yaml")
 
 
 def today(app: Flask) -> date:

@@ -17,7 +17,16 @@ from cpd_tracker.models import Activity, Learner
 from cpd_tracker.projection.activities import ActivityProjection
 from cpd_tracker.queries.activities import officer_record
 from cpd_tracker.services.activities import ActivityEntry, log_activity
-from tests.factories import counts, framework, logged, officer, sign_in, today
+from tests.factories import (
+    counts,
+    framework,
+    framework_text,
+    logged,
+    officer,
+    shipped_edited,
+    sign_in,
+    today,
+)
 from xapi import StatementStore
 
 
@@ -100,16 +109,8 @@ def test_officer_record_judges_each_role_with_its_hours(app: Flask) -> None:
 
 def gphc_with_timeless_reflections(app: Flask, tmp_path: Path) -> None:
     """The GPhC file, its reflective accounts declared as not a length of time."""
-    text = frameworks.shipped("gphc-revalidation").read_text(encoding="utf-8")
-    text = text.replace("    name: Reflective account\n",
-                        "    name: Reflective account\n    duration: false\n", 1)
-    path = tmp_path / "gphc-timeless.yaml"
-    path.write_text(text, encoding="utf-8")
-    with app.app_context():
-        frameworks.load_file(db.session, path, categories=[
-            code for code, _ in get_state(app).settings.categories], today=today(app))
-        db.session.commit()
-        db.session.remove()
+    shipped_edited(app, tmp_path, "gphc-revalidation", "    name: Reflective account\n",
+                   "    name: Reflective account\n    duration: false\n")
 
 
 def test_a_record_that_is_not_a_length_of_time_is_logged_without_one(
@@ -162,13 +163,7 @@ versions:
 def test_a_framework_declares_its_own_categories_and_its_holders_log_in_them(
         app: Flask, tmp_path: Path) -> None:
     """The force's CPD_CATEGORIES need not be edited first for a framework's rules."""
-    path = tmp_path / "coaching.yaml"
-    path.write_text(OWN_CATEGORIES, encoding="utf-8")
-    with app.app_context():
-        frameworks.load_file(db.session, path, categories=[
-            code for code, _ in get_state(app).settings.categories], today=today(app))
-        db.session.commit()
-        db.session.remove()
+    framework_text(app, tmp_path, OWN_CATEGORIES)
     coach = officer(app, "acoach", name="Sgt Ali Coach", roles=("coach",))
     outsider = officer(app, "pshah", roles=())
 

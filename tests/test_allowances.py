@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from click.testing import Result
 from flask import Flask
 
-from cpd_tracker import frameworks, get_state, vocabulary
+from cpd_tracker import get_state, vocabulary
 from cpd_tracker.demo.models import db
 from cpd_tracker.engine.compliance import Status
 from cpd_tracker.engine.cycles import annual_cycle
@@ -31,7 +31,7 @@ from cpd_tracker.models import Absence, Allowance, Learner
 from cpd_tracker.projection.allowances import AllowanceProjection
 from cpd_tracker.record.identities import Lead
 from cpd_tracker.services import allowances
-from tests.factories import counts, logged, officer, sign_in, today
+from tests.factories import counts, logged, officer, shipped_edited, sign_in, today
 from xapi import StatementStore
 
 OFFICER = "intelligence-officer"
@@ -346,16 +346,8 @@ def test_while_an_extension_runs_the_cycle_under_way_is_judged_beside_it(app: Fl
 
 def test_a_framework_may_count_cpd_in_an_extension_towards_both_cycles(
         app: Flask, tmp_path: Path) -> None:
-    text = frameworks.shipped("ipp-example").read_text(encoding="utf-8")
-    both = tmp_path / "ipp-both.yaml"
-    both.write_text(text.replace("        at_risk_days: 90\n",
-                                 "        at_risk_days: 90\n        extension_counts: both\n", 1),
-                    encoding="utf-8")
-    with app.app_context():
-        frameworks.load_file(db.session, both, categories=[
-            code for code, _ in get_state(app).settings.categories], today=today(app))
-        db.session.commit()
-        db.session.remove()
+    shipped_edited(app, tmp_path, "ipp-example", "        at_risk_days: 90\n",
+                   "        at_risk_days: 90\n        extension_counts: both\n")
     priya = person(app)
     well_under_way(app, priya, hours=16)
     extension(app, priya, due=date(2026, 5, 31))

@@ -31,7 +31,7 @@ from cpd_tracker.models import Activity, Learner
 from cpd_tracker.record.identities import Lead
 from cpd_tracker.record.learners import assign_role
 from cpd_tracker.services import accreditation, allowances, outcomes
-from tests.factories import framework, logged, officer, today
+from tests.factories import framework, logged, officer, shipped_edited, today
 
 OFFICER = "intelligence-officer"
 ANALYST = "intelligence-analyst"
@@ -560,16 +560,9 @@ def test_a_verified_only_rule_counts_an_activity_from_the_day_it_was_verified(
 def test_a_verified_only_count_counts_what_waits_for_a_lead_apart(app: Flask,
                                                                     tmp_path: Path) -> None:
     """From the database up: evidence waiting for a decision is counted as waiting, not done."""
-    text = frameworks.shipped("ipp-example").read_text(encoding="utf-8")
-    verified = tmp_path / "ipp-verified.yaml"
     impact = "            output: impact\n"
-    verified.write_text(text.replace(impact, impact + "            verified_only: true\n", 1),
-                        encoding="utf-8")
-    with app.app_context():
-        frameworks.load_file(db.session, verified, categories=[
-            code for code, _ in get_state(app).settings.categories], today=today(app))
-        db.session.commit()
-        db.session.remove()
+    shipped_edited(app, tmp_path, "ipp-example", impact,
+                   impact + "            verified_only: true\n")
     priya = person(app, "pshah", "Priya Shah")
     activity = did(app, priya, date(2025, 9, 1), title="Debrief", impact="Changed my notes.")
     with app.app_context():

@@ -24,6 +24,7 @@ from cpd_tracker.record.learners import identity
 from cpd_tracker.services import importing, outcomes
 from tests.factories import framework, officer, today
 from tests.lrs_server import lrs_client
+from tests.test_cycle_outcomes import close
 from xapi import StatementRecord
 
 OFFICER = "intelligence-officer"
@@ -32,13 +33,6 @@ JOINED = date(2020, 1, 1)
 
 def person(app: Flask, username: str = "pshah", name: str = "Priya Shah") -> Learner:
     return officer(app, username, name=name, joined_days_ago=(today(app) - JOINED).days)
-
-
-def close(app: Flask, on: date) -> Any:
-    with app.app_context():
-        report = outcomes.close_cycles(db.session, get_state(app).settings, today=on)
-        db.session.remove()
-    return report
 
 
 def recorded(app: Flask) -> list[tuple[Any, ...]]:

@@ -42,7 +42,7 @@ from cpd_tracker.judging.assessment import Scope, Standing, assess
 from cpd_tracker.models import CycleOutcome, Learner
 from cpd_tracker.record.identities import Lead
 from cpd_tracker.services import accreditation, allowances, outcomes
-from tests.factories import logged, officer, today
+from tests.factories import framework_text, logged, officer, today
 
 HEAD = """\
 framework: {code}
@@ -372,18 +372,8 @@ def load(app: Flask, tmp_path: Path, role: str) -> None:
     name, codes = (("cycle-cases-three", [three]) if role == three
                    else ("cycle-cases", [code for code in CYCLES if code != three]))
     head = HEAD.format(code=name) + (ACCREDITATION if "by-accreditation" in codes else "")
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(head + VERSION + "".join(ROLE.format(code=code, cycle=CYCLES[code])
-                                             for code in codes), encoding="utf-8")
-    load_file(app, path)
-
-
-def load_file(app: Flask, path: Path) -> None:
-    with app.app_context():
-        frameworks.load_file(db.session, path, categories=[
-            code for code, _ in get_state(app).settings.categories], today=today(app))
-        db.session.commit()
-        db.session.remove()
+    framework_text(app, tmp_path, head + VERSION + "".join(
+        ROLE.format(code=code, cycle=CYCLES[code]) for code in codes), f"{name}.yaml")
 
 
 def arrange(app: Flask, tmp_path: Path, arranged: Arrangement) -> Learner:

@@ -28,7 +28,7 @@ from cpd_tracker.permissions import Access, LeadScope
 from cpd_tracker.record.identities import Lead
 from cpd_tracker.services import allowances, outcomes
 from cpd_tracker.services.outcomes import CloseReport
-from tests.factories import logged, officer, sign_in, today
+from tests.factories import framework_text, logged, officer, sign_in, today
 from xapi import StatementRecord
 
 OFFICER = "intelligence-officer"
@@ -358,13 +358,7 @@ def rics_with_grace(app: Flask, tmp_path: Path) -> None:
     text = text[:text.index('\n  # The same requirements, with RICS')] + "\n"
     no_pro_rata = "        pro_rata: []\n"
     text = text.replace(no_pro_rata, no_pro_rata + "        grace_days: 31\n", 1)
-    path = tmp_path / "rics-grace.yaml"
-    path.write_text(text, encoding="utf-8")
-    with app.app_context():
-        frameworks.load_file(db.session, path, categories=[
-            code for code, _ in get_state(app).settings.categories], today=today(app))
-        db.session.commit()
-        db.session.remove()
+    framework_text(app, tmp_path, text, "rics-grace.yaml")
 
 
 def test_in_its_grace_period_a_year_is_still_owed_and_closes_the_day_after(

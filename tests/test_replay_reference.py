@@ -33,14 +33,14 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from cpd_tracker import frameworks, get_state
+from cpd_tracker import get_state
 from cpd_tracker.demo.models import db
 from cpd_tracker.judging.assessment import Scope, assess
 from cpd_tracker.models import Learner
 from cpd_tracker.record.identities import Lead
 from cpd_tracker.record.learners import assign_role
 from cpd_tracker.services import allowances
-from tests.factories import logged, officer, today
+from tests.factories import framework_text, logged, officer, today
 
 ROLE = "replay-officer"
 FRAMEWORK_TEMPLATE = """\
@@ -302,15 +302,8 @@ def engine_answers(app: Flask, learner_id: int, days: list[date]) -> dict[date, 
 def arrange(app: Flask, folder: Path, scenario: Scenario) -> int:
     """Load the role's framework, and give Priya her role, her CPD, an absence and an
     extension, as a host and a lead would. Returns her learner id."""
-    path = folder / "replay-reference.yaml"
-    path.write_text(FRAMEWORK_TEMPLATE.format(role=ROLE, counts=scenario.counts), encoding="utf-8")
-    with app.app_context():
-        settings = get_state(app).settings
-        frameworks.load_file(db.session, path, categories=[code for code, _ in
-                                                           settings.categories],
-                             today=today(app))
-        db.session.commit()
-        db.session.remove()
+    framework_text(app, folder, FRAMEWORK_TEMPLATE.format(role=ROLE, counts=scenario.counts),
+                   "replay-reference.yaml")
     priya = officer(app, "pshah", name="DC Priya Shah", roles=(),
                     joined_days_ago=(today(app) - JOINED_FORCE).days)
     with app.app_context():

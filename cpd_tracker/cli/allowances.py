@@ -31,9 +31,9 @@ from cpd_tracker.state import get_state
 def exempt(reference: str, role: str, reason: str, lead: str, on: Any, until: Any) -> None:
     """Exempt person REFERENCE from a role's requirements for one cycle, or for a period."""
     state = get_state()
-    learner = _learner(reference)
+    learner = learner_named(reference)
     granted = _granting(lambda: allowances.grant_exemption(
-        state.session, state.settings, _lead(lead), learner, role,
+        state.session, state.settings, lead_named(lead), learner, role,
         on=on.date() if on else state.today(), reason=reason,
         until=until.date() if until else None))
     if granted.starts_on is not None:
@@ -59,9 +59,9 @@ def extend(reference: str, role: str, until: Any, reason: str, lead: str, on: An
     """Give person REFERENCE until a later date to meet a cycle's requirements (this cycle's,
     or with --on an ended one's)."""
     state = get_state()
-    learner = _learner(reference)
+    learner = learner_named(reference)
     granted = _granting(lambda: allowances.grant_extension(
-        state.session, state.settings, _lead(lead), learner, role,
+        state.session, state.settings, lead_named(lead), learner, role,
         on=on.date() if on else state.today(), due=until.date(), reason=reason))
     click.echo(f"{learner.name} has until {format_date(granted.extended_to)} for {role} "
                f"(cycle starting {format_date(granted.cycle_start)}).")
@@ -77,15 +77,16 @@ def extend(reference: str, role: str, until: Any, reason: str, lead: str, on: An
 def absence(reference: str, starts: Any, ends: Any, reason: str, lead: str) -> None:
     """Record an approved absence for person REFERENCE; targets are pro-rated for it."""
     state = get_state()
-    learner = _learner(reference)
+    learner = learner_named(reference)
     _granting(lambda: allowances.approve_absence(
-        state.session, state.settings, _lead(lead), learner, starts_on=starts.date(),
+        state.session, state.settings, lead_named(lead), learner, starts_on=starts.date(),
         ends_on=ends.date(), reason=reason))
     click.echo(f"Absence recorded for {learner.name}: {format_date(starts)} to "
                f"{format_date(ends)}.")
 
 
-def _learner(reference: str) -> Learner:
+def learner_named(reference: str) -> Learner:
+    """The person with this user reference, or a command error saying they are unknown."""
     learner = get_state().session.scalar(sa.select(Learner).where(Learner.reference == reference))
     if learner is None:
         raise click.ClickException(f"No person with reference {reference!r} is known to "
@@ -93,7 +94,8 @@ def _learner(reference: str) -> Learner:
     return learner
 
 
-def _lead(reference: str) -> Lead:
+def lead_named(reference: str) -> Lead:
+    """The lead with this user reference, named as the library knows them (else by it)."""
     known = get_state().session.scalar(sa.select(Learner).where(Learner.reference == reference))
     return Lead(reference=reference, name=known.name if known else reference)
 

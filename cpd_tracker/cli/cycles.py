@@ -6,16 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import click
-import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from cpd_tracker import scheduler
+from cpd_tracker.cli.allowances import lead_named, learner_named
 from cpd_tracker.engine.words import format_date
 from cpd_tracker.errors import Refused
-from cpd_tracker.models import Learner
 from cpd_tracker.queries.outcomes import past_cycles
-from cpd_tracker.record.identities import Lead
 from cpd_tracker.services import outcomes
 from cpd_tracker.state import get_state
 
@@ -48,7 +46,7 @@ def list_command(reference: str | None, role: str | None, limit: int) -> None:
     state = get_state()
     people = None
     if reference is not None:
-        people = [_learner(reference).id]
+        people = [learner_named(reference).id]
     found = past_cycles(state.session, learner_ids=people, role_code=role, limit=limit,
                         categories=dict(state.settings.categories))
     if not found:
@@ -73,24 +71,14 @@ def judge_again(reference: str, role: str, cycle_start: Any, lead: str, reason: 
     """Judge person REFERENCE's closed ROLE cycle starting CYCLE_START again, as things stand
     now for its days (after CPD logged or verified late), and record it with the reason."""
     state = get_state()
-    learner = _learner(reference)
-    known = state.session.scalar(sa.select(Learner).where(Learner.reference == lead))
+    learner = learner_named(reference)
     try:
-        found = outcomes.judge_again(state.session, state.settings,
-                                     Lead(lead, known.name if known else lead), learner, role,
-                                     cycle_start.date(), reason=reason)
+        found = outcomes.judge_again(state.session, state.settings, lead_named(lead), learner,
+                                     role, cycle_start.date(), reason=reason)
     except Refused as refused:
         raise click.ClickException(str(refused)) from None
     click.echo(f"{learner.name}'s cycle from {format_date(found.cycle_start)}: "
                f"{outcomes.OUTCOMES[found.outcome]}.")
-
-
-def _learner(reference: str) -> Learner:
-    learner = get_state().session.scalar(sa.select(Learner).where(Learner.reference == reference))
-    if learner is None:
-        raise click.ClickException(f"No person with reference {reference!r} is known to "
-                                   "cpd-tracker (they appear once they have signed in).")
-    return learner
 
 
 #: This module's commands, for the ``cpd`` group.

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -55,61 +56,29 @@ def past_cycles(session: Session, *, learner_ids: Iterable[int] | None = None,
                 categories: dict[str, str] | None = None) -> list[PastCycle]:
     """Recorded outcomes, newest cycle first (then by name and role). ``categories`` (the
     force's, by code) name the rules that count a category, as the pages do."""
-    query = (sa.select(CycleOutcome, Learner.reference, Learner.name, Role.code, Role.name)
-             .join(Learner, Learner.id == CycleOutcome.learner_id)
-             .join(Role, Role.id == CycleOutcome.role_id)
-             .order_by(CycleOutcome.cycle_end.desc(), Learner.name, Role.name))
+    query = _recorded_query().order_by(CycleOutcome.cycle_end.desc(), Learner.name, Role.name)
     if learner_ids is not None:
         query = query.where(CycleOutcome.learner_id.in_(sorted(set(learner_ids))))
     if role_code is not None:
         query = query.where(Role.code == role_code)
     if limit is not None:
         query = query.limit(limit)
-    rows = session.execute(query).all()
-    labels = _rule_labels(session, {(code, row.cycle_start) for row, _, _, code, _ in rows},
-                          categories)
-    return [PastCycle(row.learner_id, reference, name, code, role_name,
-                      Cycle(row.cycle_start, row.cycle_end), row.due_on, row.outcome,
-                      tuple(labels.get((code, row.cycle_start), {}).get(rule, rule)
-                            for rule in json.loads(row.unmet or "[]")),
-                      row.judged_by, row.reason, row.judged_at)
-            for row, reference, name, code, role_name in rows]
-
-
-def last_cycles(session: Session, learner_ids: Iterable[int],
-                categories: dict[str, str] | None = None) -> dict[tuple[int, str], PastCycle]:
-    """Each person's latest recorded cycle in each role, by (learner id, role code)."""
-    found: dict[tuple[int, str], PastCycle] = {}
-    for past in past_cycles(session, learner_ids=learner_ids, categories=categories):
-        found.setdefault((past.learner_id, past.role_code), past)
-    return found
+    return _recorded(session, query, categories)
 
 
 def last_closed(session: Session, settings: Settings, *, as_of: date,
                 learner_ids: Iterable[int] | None = None) -> dict[tuple[int, str], PastCycle]:
     """Each person's last cycle in each role that was due before ``as_of``, with its outcome:
     as recorded, or, for one the daily job has not recorded yet, as it will record it."""
-    query = (sa.select(CycleOutcome, Learner.reference, Learner.name, Role.code, Role.name)
-             .join(Learner, Learner.id == CycleOutcome.learner_id)
-             .join(Role, Role.id == CycleOutcome.role_id)
-             .where(CycleOutcome.due_on < as_of))
+    query = _recorded_query().where(CycleOutcome.due_on < as_of)
     people = None if learner_ids is None else frozenset(learner_ids)
     if people is not None:
         query = query.where(CycleOutcome.learner_id.in_(sorted(people)))
     found: dict[tuple[int, str], PastCycle] = {}
-    rows = session.execute(query).all()
-    labels = _rule_labels(session, {(code, row.cycle_start) for row, _, _, code, _ in rows},
-                          dict(settings.categories))
-    for row, reference, name, code, role_name in rows:
-        key = (row.learner_id, code)
-        if key in found and found[key].cycle.end >= row.cycle_end:
-            continue
-        found[key] = PastCycle(
-            row.learner_id, reference, name, code, role_name,
-            Cycle(row.cycle_start, row.cycle_end), row.due_on, row.outcome,
-            tuple(labels.get((code, row.cycle_start), {}).get(rule, rule)
-                  for rule in json.loads(row.unmet or "[]")),
-            row.judged_by, row.reason, row.judged_at)
+    for past in _recorded(session, query, dict(settings.categories)):
+        key = (past.learner_id, past.role_code)
+        if key not in found or found[key].cycle.end < past.cycle.end:
+            found[key] = past
     for ended in cycles_to_close(session, settings, today=as_of, learner_ids=people):
         key = (ended.learner_id, ended.role_code)
         if key in found and found[key].cycle.end >= ended.facts.cycle_end:
@@ -122,6 +91,26 @@ def last_closed(session: Session, settings: Settings, *, as_of: date,
             tuple(by_code.get(code, code) for code in ended.facts.unmet),
             "", "Not recorded yet: the daily job records it.", datetime.min)
     return found
+
+
+def _recorded_query() -> sa.Select[Any]:
+    return (sa.select(CycleOutcome, Learner.reference, Learner.name, Role.code, Role.name)
+            .join(Learner, Learner.id == CycleOutcome.learner_id)
+            .join(Role, Role.id == CycleOutcome.role_id))
+
+
+def _recorded(session: Session, query: sa.Select[Any],
+              categories: dict[str, str] | None) -> list[PastCycle]:
+    """The recorded outcomes ``query`` finds, the rules unmet named by the version's labels."""
+    rows = session.execute(query).all()
+    labels = _rule_labels(session, {(code, row.cycle_start) for row, _, _, code, _ in rows},
+                          categories)
+    return [PastCycle(row.learner_id, reference, name, code, role_name,
+                      Cycle(row.cycle_start, row.cycle_end), row.due_on, row.outcome,
+                      tuple(labels.get((code, row.cycle_start), {}).get(rule, rule)
+                            for rule in json.loads(row.unmet or "[]")),
+                      row.judged_by, row.reason, row.judged_at)
+            for row, reference, name, code, role_name in rows]
 
 
 def _rule_labels(session: Session, cycles: set[tuple[str, date]],

@@ -98,9 +98,10 @@ def check_entry(session: Session, settings: Settings, learner: Learner, entry: A
                 + (f" ({format_minutes(already)} is already logged that day)." if already else ".")
             )
     codes = [code for code, _ in settings.categories]
-    codes += [code for code, _ in frameworks.categories_for(
-        session, [role.code for role in roles_held(learner, entry.activity_date)])
-        if code not in codes]
+    if entry.category not in codes:  # a framework's own category? (read only then: imports)
+        codes += [code for code, _ in frameworks.categories_for(
+            session, [role.code for role in roles_held(learner, entry.activity_date)])
+            if code not in codes]
     if entry.category not in codes:
         errors["category"] = (f"{entry.category!r} is not a CPD category; choose one of: "
                               + ", ".join(codes) + ".")

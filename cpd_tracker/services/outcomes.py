@@ -9,7 +9,6 @@ statement of its own with the lead and their reason.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -194,8 +193,3 @@ def judge_again(session: Session, settings: Settings, lead: Lead, learner: Learn
     found = session.scalar(sa.select(CycleOutcome).where(CycleOutcome.id == recorded.id))
     assert found is not None
     return found
-
-
-def unmet_codes(outcome: CycleOutcome) -> list[str]:
-    """The codes of the rules a recorded cycle did not meet."""
-    return list(json.loads(outcome.unmet or "[]"))
